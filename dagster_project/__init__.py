@@ -1,0 +1,1 @@
+"""Dagster code location of the Samenwerking in beeld warehouse."""

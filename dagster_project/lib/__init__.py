@@ -1,0 +1,1 @@
+"""Reusable code shared by the assets, the sample generator and the tests."""

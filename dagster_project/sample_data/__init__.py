@@ -1,0 +1,1 @@
+"""Synthetic sample waves, calibrated to the published 2019 report."""
