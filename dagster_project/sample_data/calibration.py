@@ -123,7 +123,9 @@ class CalibrationTargets:
                 # On a small base one respondent weighs more than half a point, so a printed 0% was nobody.
                 keep_zero = (printed_vector == 0) if int(rows["base_n"].iloc[0]) < SMALL_BASE else None
                 vector = closest_distribution(printed_vector, values, mean, keep_zero)
-            for change in changes[(changes["respondent_group"] == group) & (changes["item_id"] == item_id)].itertuples():
+            for change in changes[
+                (changes["respondent_group"] == group) & (changes["item_id"] == item_id)
+            ].itertuples():
                 if change.measure == "share":
                     total = vector[np.isin(codes, change.codes)].sum() + _sign(change.direction) * SHARE_EDGE
                     vector = with_share_of(vector, codes, change.codes, total)

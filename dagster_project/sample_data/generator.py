@@ -211,9 +211,7 @@ class SampleGenerator:
             item_id = row.item_id
             target = self.targets.target(wave, group, item_id)
             routing = Routing.parse(row.asked_if)
-            eligible = (
-                np.ones(n, dtype=bool) if routing is None else np.isin(answers[routing.item_id], routing.codes)
-            )
+            eligible = np.ones(n, dtype=bool) if routing is None else np.isin(answers[routing.item_id], routing.codes)
             rng = _rng(self.seed, wave, group, item_id)
             members, member_notes = self._choose_answering(
                 rng, eligible, self.base_n(wave, group, target, routing, variables)

@@ -1,0 +1,42 @@
+# The two commands a newcomer needs: `make run` and `make test`. Each creates .venv and installs the
+# pinned dependencies first when they are missing or out of date.
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+export DAGSTER_HOME := $(CURDIR)/dagster_home
+
+.PHONY: install run test dev lint format sample clean
+
+$(INSTALLED): pyproject.toml constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet --constraint constraints.txt --editable '.[dev]'
+	touch $(INSTALLED)
+
+install: $(INSTALLED) ## create .venv and install the pinned dependencies
+
+run: $(INSTALLED) ## load every wave under RAW_DATA_DIR (default: the embedded synthetic sample)
+	$(BIN)/python -m dagster_project.run
+
+test: $(INSTALLED) ## every test
+	$(BIN)/python -m pytest
+
+dev: $(INSTALLED) ## the Dagster UI on http://127.0.0.1:3000
+	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+lint: $(INSTALLED) ## ruff and sqlfluff
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/sqlfluff lint dbt
+
+format: $(INSTALLED) ## apply ruff's formatting and fixes
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+sample: $(INSTALLED) ## regenerate the embedded synthetic sample under data/sample
+	$(BIN)/python -m dagster_project.sample_data --out data/sample
+
+clean: ## remove what the pipeline wrote (not the embedded sample)
+	rm -rf data/warehouse data/serving dbt/target dbt/logs

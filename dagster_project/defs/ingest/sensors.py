@@ -1,0 +1,35 @@
+"""Watch the raw folder: a new wave folder adds a partition, a new or changed wave is loaded."""
+
+import json
+
+import dagster as dg
+
+from dagster_project.defs.ingest.assets import ingest_job
+from dagster_project.defs.ingest.partitions import waves
+from dagster_project.defs.resources import WarehouseResource
+from dagster_project.lib.wave_files import discover_waves, wave_fingerprint
+
+
+@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+def wave_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
+    """Request a load for every wave whose files are new or changed since the last evaluation.
+
+    The cursor keeps a fingerprint (names and sha256 of the files) per wave; the run key carries it,
+    so the same files are never loaded twice and a corrected file is loaded again.
+    """
+    raw_dir = warehouse.raw_dir()
+    seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    present = discover_waves(raw_dir)
+    known = set(context.instance.get_dynamic_partitions(waves.name))
+    new_partitions = [wave for wave in present if wave not in known]
+    requests = []
+    fingerprints = {}
+    for wave in present:
+        fingerprints[wave] = wave_fingerprint(raw_dir, wave)
+        if seen.get(wave) != fingerprints[wave]:
+            requests.append(dg.RunRequest(run_key=f"{wave}:{fingerprints[wave][:16]}", partition_key=wave))
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[waves.build_add_request(new_partitions)] if new_partitions else [],
+        cursor=json.dumps(fingerprints, sort_keys=True),
+    )

@@ -1,0 +1,46 @@
+"""Resources shared by every concern: where the raw files are and where the warehouse is."""
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from dagster_project.lib import paths
+
+# Every asset that writes the DuckDB file runs in this pool, whose limit is 1: DuckDB allows one
+# writing process at a time.
+WAREHOUSE_WRITER_POOL = "warehouse_writer"
+
+
+class WarehouseResource(dg.ConfigurableResource):
+    """The raw input folder and the pipeline's DuckDB file; empty fields fall back to the env vars."""
+
+    raw_data_dir: str = ""
+    warehouse_path: str = ""
+
+    def raw_dir(self) -> Path:
+        """The input folder, absolute."""
+        return Path(self.raw_data_dir).resolve() if self.raw_data_dir else paths.raw_data_dir()
+
+    def database(self) -> Path:
+        """The DuckDB file, absolute."""
+        return Path(self.warehouse_path).resolve() if self.warehouse_path else paths.warehouse_path()
+
+    @contextmanager
+    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A writing connection, closed (and so checkpointed) on exit."""
+        database = self.database()
+        database.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(database))
+        try:
+            yield con
+        finally:
+            con.close()
+
+
+@dg.definitions
+def resources() -> dg.Definitions:
+    """Bind the warehouse resource for every asset, sensor and check."""
+    return dg.Definitions(resources={"warehouse": WarehouseResource()})

@@ -1,0 +1,75 @@
+"""Write generated waves as the input contract's files: SPSS answer files and population CSVs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pyreadstat
+
+from dagster_project.lib.codebook import Codebook
+from dagster_project.lib.reference import ReportReference
+from dagster_project.sample_data.generator import GeneratedGroup
+
+# SPSS keeps variable labels up to 256 bytes.
+MAX_LABEL_BYTES = 256
+# SPSS keeps a file label of at most 64 bytes.
+FILE_LABEL = "Samenwerking in beeld: SYNTHETISCHE data, geen echte respondent"
+
+
+def _truncate(text: str) -> str:
+    encoded = text.encode("utf-8")
+    if len(encoded) <= MAX_LABEL_BYTES:
+        return text
+    return encoded[: MAX_LABEL_BYTES - 3].decode("utf-8", errors="ignore") + "..."
+
+
+def raw_frame(group: GeneratedGroup, codebook: Codebook, reference: ReportReference) -> tuple[pd.DataFrame, dict, dict]:
+    """The answer file as the wave's questionnaire software would export it.
+
+    Returns the frame with raw variable names and raw codes, the variable labels and the value labels.
+    """
+    variables = codebook.variables_of(group.wave, group.group)
+    strata = reference.strata[reference.strata["respondent_group"] == group.group]
+    columns: dict[str, pd.Series] = {"respondent_id": group.frame["respondent_id"].astype("int64")}
+    labels = {"respondent_id": "Respondentnummer"}
+    value_labels: dict[str, dict[float, str]] = {}
+    for variable in group.strata_columns:
+        rows = strata[strata["variable"] == variable]
+        columns[variable] = group.frame[variable].astype(float)
+        labels[variable] = str(rows["variable_label"].iloc[0])
+        value_labels[variable] = {float(row.category): str(row.category_label) for row in rows.itertuples()}
+    for row in variables.itertuples(index=False):
+        to_raw = codebook.raw_code_of(group.wave, row.question_id)
+        # NaN (not asked) stays NaN, which SPSS stores as system-missing.
+        columns[row.raw_variable] = group.frame[row.item_id].map(to_raw).astype(float)
+        qtype = codebook.question_type(row.question_id)
+        text = row.question_text if qtype in ("single", "numeric") else f"{row.question_text} - {row.item_text}"
+        labels[row.raw_variable] = _truncate(str(text))
+        options = codebook.options_of(row.question_id)
+        value_labels[row.raw_variable] = {
+            float(to_raw[int(option.answer_code)]): str(option.answer_label) for option in options.itertuples()
+        }
+    return pd.DataFrame(columns), labels, value_labels
+
+
+def write_group(group: GeneratedGroup, out_dir: Path, codebook: Codebook, reference: ReportReference) -> list[Path]:
+    """Write one wave and group; return the files written."""
+    frame, labels, value_labels = raw_frame(group, codebook, reference)
+    sav_path = out_dir / "waves" / str(group.wave) / f"{group.group}.sav"
+    sav_path.parent.mkdir(parents=True, exist_ok=True)
+    pyreadstat.write_sav(
+        frame,
+        sav_path,
+        file_label=FILE_LABEL,
+        column_labels=labels,
+        variable_value_labels=value_labels,
+    )
+    written = [sav_path]
+    if not group.population.empty:
+        population_path = out_dir / "population" / str(group.wave) / f"{group.group}.csv"
+        population_path.parent.mkdir(parents=True, exist_ok=True)
+        population = group.population.astype({"category": int, "count": int})
+        population.to_csv(population_path, index=False)
+        written.append(population_path)
+    return written
