@@ -144,7 +144,7 @@ def _read_group(group: str, sav_path: Path, population_path: Path | None) -> Gro
         raise InputContractError(sav_path, f"no '{ID_COLUMN}' variable")
     ids = data[ID_COLUMN]
     if ids.isna().any():
-        rows = list(np.flatnonzero(ids.isna().to_numpy())[:5] + 1)
+        rows = (np.flatnonzero(ids.isna().to_numpy())[:5] + 1).tolist()
         raise InputContractError(sav_path, f"'{ID_COLUMN}' is empty in rows {rows}")
     ids = ids.map(_id_text)
     duplicated = ids[ids.duplicated()].unique()

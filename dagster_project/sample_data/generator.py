@@ -44,11 +44,12 @@ INTENSITY_ITEMS = (
     "intensiteit_bestuurlijk",
     "visie",
 )
-INTENSITY_NOISE = 0.8
+INTENSITY_NOISE = 0.85
 # Standard deviation of the strata effects on an item's latent score.
 STRATA_EFFECT_SD = 0.55
-# Shift of the latent score of kindcentrum respondents where the report names a difference.
-KINDCENTRUM_SHIFT_SHARE = 0.9
+# Shift of the latent score of kindcentrum respondents where the report names a difference, in
+# standard deviations of the score: large enough that a named difference is clearly significant.
+KINDCENTRUM_SHIFT_SHARE = 1.3
 KINDCENTRUM_SHIFT_MEAN = 0.6
 KINDCENTRUM_ITEM, KINDCENTRUM_CODE = "noemer", 3
 # Answers outside the substantive scale go to the bottom of the latent order.
@@ -224,7 +225,8 @@ class SampleGenerator:
                 score = self._strata_effect(group, item_id, strata) + rng.normal(size=n)
             shift = self.kindcentrum_shift.get((group, item_id))
             if shift:
-                score = score + shift * is_kindcentrum
+                # In standard deviations of the item's score, so that shared and own scores shift alike.
+                score = score + shift * score.std() * is_kindcentrum
 
             order = self._assignment_order(row.question_id, target.codes)
             wanted = np.array([target.shares[target.codes.index(code)] for code in order])

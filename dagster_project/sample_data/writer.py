@@ -11,17 +11,20 @@ from dagster_project.lib.codebook import Codebook
 from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.generator import GeneratedGroup
 
-# SPSS keeps variable labels up to 256 bytes.
-MAX_LABEL_BYTES = 256
+# SPSS keeps variable labels up to 256 bytes and value labels up to 120; the codebook has the full texts.
+MAX_VARIABLE_LABEL_BYTES = 256
+MAX_VALUE_LABEL_BYTES = 120
+ELLIPSIS = "…"
 # SPSS keeps a file label of at most 64 bytes.
 FILE_LABEL = "Samenwerking in beeld: SYNTHETISCHE data, geen echte respondent"
 
 
-def _truncate(text: str) -> str:
+def truncate_label(text: str, limit: int) -> str:
+    """The text, cut to fit SPSS's byte limit, with an ellipsis where it was cut."""
     encoded = text.encode("utf-8")
-    if len(encoded) <= MAX_LABEL_BYTES:
+    if len(encoded) <= limit:
         return text
-    return encoded[: MAX_LABEL_BYTES - 3].decode("utf-8", errors="ignore") + "..."
+    return encoded[: limit - len(ELLIPSIS.encode())].decode("utf-8", errors="ignore") + ELLIPSIS
 
 
 def raw_frame(group: GeneratedGroup, codebook: Codebook, reference: ReportReference) -> tuple[pd.DataFrame, dict, dict]:
@@ -45,10 +48,11 @@ def raw_frame(group: GeneratedGroup, codebook: Codebook, reference: ReportRefere
         columns[row.raw_variable] = group.frame[row.item_id].map(to_raw).astype(float)
         qtype = codebook.question_type(row.question_id)
         text = row.question_text if qtype in ("single", "numeric") else f"{row.question_text} - {row.item_text}"
-        labels[row.raw_variable] = _truncate(str(text))
+        labels[row.raw_variable] = truncate_label(str(text), MAX_VARIABLE_LABEL_BYTES)
         options = codebook.options_of(row.question_id)
         value_labels[row.raw_variable] = {
-            float(to_raw[int(option.answer_code)]): str(option.answer_label) for option in options.itertuples()
+            float(to_raw[int(option.answer_code)]): truncate_label(str(option.answer_label), MAX_VALUE_LABEL_BYTES)
+            for option in options.itertuples()
         }
     return pd.DataFrame(columns), labels, value_labels
 
