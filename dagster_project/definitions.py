@@ -11,4 +11,4 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 @dg.definitions
 def defs() -> dg.Definitions:
     """Load the `defs/` folder: one subfolder per concern (ingest, later dbt, stats, quality, publish)."""
-    return load_from_defs_folder(project_root=PROJECT_ROOT)
+    return load_from_defs_folder(path_within_project=PROJECT_ROOT)

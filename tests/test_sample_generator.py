@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 import pyreadstat
 import pytest
-from scipy.stats import chi2_contingency
 from sample_reading import read_sample
+from scipy.stats import chi2_contingency
 
 from dagster_project.lib.codebook import Codebook
 from dagster_project.lib.cooperation_models import NOT_CLASSIFIABLE, classify, load_rules
@@ -130,7 +130,7 @@ def test_files_carry_the_codebook_labels(sample, codebook):
 
 def test_2016_differs_from_2019_only_where_the_report_names_a_change(sample, codebook, reference):
     changes = reference.changes
-    changed_items = set(zip(changes["respondent_group"], changes["item_id"]))
+    changed_items = set(zip(changes["respondent_group"], changes["item_id"], strict=True))
     unexpected = []
     for group in COMPARED_GROUPS:
         old, new = sample[(2016, group)], sample[(2019, group)]
@@ -177,7 +177,8 @@ def test_kindcentra_differ_where_the_report_names_a_difference(sample, reference
 
 
 def test_kindcentra_do_not_differ_elsewhere_beyond_chance(sample, reference):
-    named = set(zip(reference.kindcentrum_differences["respondent_group"], reference.kindcentrum_differences["item_id"]))
+    differences = reference.kindcentrum_differences
+    named = set(zip(differences["respondent_group"], differences["item_id"], strict=True))
     for group in ("basisscholen", "kov_organisaties"):
         data = sample[(2019, group)]
         kindcentrum, rest = _kindcentrum_masks(data)
@@ -222,7 +223,9 @@ def test_other_seeds_and_scales_keep_the_shapes_with_proportional_sizes(seed, sc
     generator = SampleGenerator(seed=seed, scale=scale)
     for group in ("basisscholen", "kov_organisaties"):
         result = generator.generate_group(2019, group)
-        assert len(result.frame) == round(reference.response.set_index("respondent_group").loc[group, "response_n"] * scale)
+        assert len(result.frame) == round(
+            reference.response.set_index("respondent_group").loc[group, "response_n"] * scale
+        )
         _assert_model_shapes(_model_shares(result.frame, result.weight, 2019), (0.15, 0.35))
         shares = reference.shares[reference.shares["respondent_group"] == group]
         for row in shares[shares["base_n"] * scale >= 100].itertuples():

@@ -55,7 +55,7 @@ def check_margins(strata: pd.DataFrame, margins: Margins) -> float:
             raise RakingError(f"stratification variable '{variable}' is not in the respondent file")
         column = strata[variable]
         if column.isna().any():
-            rows = list(np.flatnonzero(column.isna().to_numpy())[:5])
+            rows = [int(row) for row in np.flatnonzero(column.isna().to_numpy())[:5]]
             raise RakingError(f"stratification variable '{variable}' is missing for rows {rows}")
         bad = [count for count in counts.values() if not count > 0]
         if bad:

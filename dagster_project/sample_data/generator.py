@@ -50,7 +50,7 @@ STRATA_EFFECT_SD = 0.55
 # Shift of the latent score of kindcentrum respondents where the report names a difference, in
 # standard deviations of the score: large enough that a named difference is clearly significant.
 KINDCENTRUM_SHIFT_SHARE = 1.3
-KINDCENTRUM_SHIFT_MEAN = 0.6
+KINDCENTRUM_SHIFT_MEAN = 0.45
 KINDCENTRUM_ITEM, KINDCENTRUM_CODE = "noemer", 3
 # Answers outside the substantive scale go to the bottom of the latent order.
 NON_SUBSTANTIVE_LABELS = ("weet niet",)
