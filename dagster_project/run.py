@@ -31,7 +31,11 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
             data = event.step_failure_data
             if data.user_failure_data is not None and data.user_failure_data.description:
                 return data.user_failure_data.description
-            return data.error.message.strip() if data.error else "step failed"
+            error = data.error
+            # The step's own message wraps the exception; the cause says what went wrong.
+            while error is not None and error.cause is not None:
+                error = error.cause
+            return error.message.strip() if error else "step failed"
     return "run failed"
 
 

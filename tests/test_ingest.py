@@ -126,9 +126,7 @@ def wave_fingerprint(warehouse: Path, wave: str) -> dict[str, tuple[object, ...]
                 column
                 for column in columns
                 if column != "loaded_at"
-                and con.execute(
-                    f'select count("{column}") from raw.{table} where wave = ?', [int(wave)]
-                ).fetchone()[0]
+                and con.execute(f'select count("{column}") from raw.{table} where wave = ?', [int(wave)]).fetchone()[0]
             ]
             kept = ", ".join(f'"{column}"' for column in filled)
             result[table] = (
@@ -263,8 +261,7 @@ def test_variables_lists_every_variable_with_its_label_and_position_in_file_orde
     # respondent_id is the key column of every group table, not one of the listed variables
     variables = [name for name in data.columns if name != "respondent_id"]
     expected = [
-        (name, position, meta.column_names_to_labels.get(name))
-        for position, name in enumerate(variables, start=1)
+        (name, position, meta.column_names_to_labels.get(name)) for position, name in enumerate(variables, start=1)
     ]
     rows = sample_con.execute(
         "select variable, position, variable_label from raw.variables where wave = ? and respondent_group = ? "
@@ -723,7 +720,10 @@ def test_a_failure_half_way_through_writing_leaves_the_previous_wave_intact_and_
     before = warehouse_fingerprint(warehouse)
     _fail_inserting(monkeypatch, table, group)
 
-    with duckdb.connect(str(warehouse)) as con, pytest.raises(RuntimeError, match=f"disk full while writing raw.{table}"):
+    with (
+        duckdb.connect(str(warehouse)) as con,
+        pytest.raises(RuntimeError, match=f"disk full while writing raw.{table}"),
+    ):
         replace_wave(con, files)
 
     after = warehouse_fingerprint(warehouse)
@@ -774,9 +774,7 @@ def run_env(monkeypatch, tmp_path) -> tuple[Path, Path]:
     return raw, warehouse
 
 
-def test_run_loads_every_wave_and_prints_the_respondents_per_wave_and_group_and_the_warehouse(
-    run_env, capsys
-):
+def test_run_loads_every_wave_and_prints_the_respondents_per_wave_and_group_and_the_warehouse(run_env, capsys):
     from dagster_project.run import main
 
     raw, warehouse = run_env

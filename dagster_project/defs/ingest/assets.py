@@ -70,6 +70,5 @@ def raw_wave(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 ingest_job = dg.define_asset_job(
     "ingest_wave",
     selection=dg.AssetSelection.assets(raw_wave),
-    partitions_def=waves,
     description="Load one wave's files into schema raw (replacing that wave only).",
 )
