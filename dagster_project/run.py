@@ -6,6 +6,7 @@ that is set, so that `make dev` shows the same runs afterwards.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import sys
 import time
@@ -19,6 +20,8 @@ from dagster_project.lib.raw_store import row_counts
 from dagster_project.lib.wave_files import discover_waves
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# After the waves are loaded: (label printed, job) in order.
+STAGES = (("weights", "build_weights"), ("dbt build", "build_models"))
 
 
 def _instance() -> dg.DagsterInstance:
@@ -40,7 +43,7 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
 
 
 def main() -> int:
-    """Load every wave found under RAW_DATA_DIR into WAREHOUSE_PATH; print progress and a summary."""
+    """Load every wave under RAW_DATA_DIR, weight and build WAREHOUSE_PATH; print progress and a summary."""
     started = time.perf_counter()
     raw_dir, warehouse = paths.raw_data_dir(), paths.warehouse_path()
     synthetic = raw_dir == paths.EMBEDDED_SAMPLE_DIR.resolve()
@@ -73,12 +76,37 @@ def main() -> int:
             return 1
         print(f"loaded in {time.perf_counter() - step_started:.1f}s")
 
+    for label, job_name in STAGES:
+        step_started = time.perf_counter()
+        print(f"[{label}] ...", end=" ", flush=True)
+        # dagster-dbt echoes every dbt event to stdout; keep it in a log file and the terminal short.
+        log_path = paths.DBT_DIR / "logs" / f"make_run_{job_name}.log"
+        log_path.parent.mkdir(parents=True, exist_ok=True)
+        with log_path.open("w") as log, contextlib.redirect_stdout(log):
+            result = definitions.resolve_job_def(job_name).execute_in_process(
+                instance=instance, run_config=QUIET, raise_on_error=False
+            )
+        checks = result.get_asset_check_evaluations()
+        failed = [check.asset_check_key.to_user_string() for check in checks if not check.passed]
+        if not result.success or failed:
+            print("failed")
+            reason = _failure_message(result) if not result.success else "checks failed: " + ", ".join(failed)
+            print(f"error: {reason}\n(full log: {log_path})", file=sys.stderr)
+            return 1
+        materialized = len(result.get_asset_materialization_events())
+        tested = f", {len(checks)} checks passed" if checks else ""
+        print(f"{materialized} assets{tested} in {time.perf_counter() - step_started:.1f}s")
+
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = row_counts(con)
+        marts = con.execute(
+            "select table_name, estimated_size from duckdb_tables() where schema_name = 'marts' order by table_name"
+        ).fetchall()
     print("\nRespondents per wave and group (schema raw):")
     table = counts.pivot(index="respondent_group", columns="wave", values="respondents")
     table = table.reindex([group for group in RESPONDENT_GROUPS if group in table.index]).fillna(0).astype(int)
     print(table.to_string())
+    print("\nMarts (rows): " + ", ".join(f"{name} {rows}" for name, rows in marts))
     print(f"\nWarehouse: {warehouse}  ({time.perf_counter() - started:.1f}s)")
     return 0
 

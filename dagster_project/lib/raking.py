@@ -32,6 +32,7 @@ class RakingResult:
     weight: np.ndarray  # mean 1
     weight_population: np.ndarray  # sums to the population total
     population_total: float
+    iterations: int = 0  # IPF sweeps to converge at the tolerance; 0 when not weighted
 
 
 def margins_from_population_frame(population: pd.DataFrame) -> dict[str, dict[int, float]]:
@@ -93,11 +94,24 @@ def rake(
         return RakingResult(weight=ones, weight_population=ones.copy(), population_total=float(n))
 
     population_total = check_margins(strata, margins)
+    result = _svy_rake(strata, margins, tolerance, max_iterations)
+    if result is None:
+        raise RakingError(f"raking did not converge to {tolerance:g} in {max_iterations} iterations")
+    return RakingResult(
+        weight=result * n / result.sum(),
+        weight_population=result * population_total / result.sum(),
+        population_total=population_total,
+        iterations=_iterations_to_converge(strata, margins, tolerance, max_iterations),
+    )
 
+
+def _svy_rake(strata: pd.DataFrame, margins: Margins, tolerance: float, max_iterations: int) -> np.ndarray | None:
+    """Raked weights from equal start weights, or None when svy does not converge in time."""
     # svy works on polars frames; imported here so that modules that only read files stay light.
     import polars as pl
     import svy
 
+    n = len(strata)
     columns = {variable: strata[variable].astype(int).to_numpy() for variable in margins}
     frame = pl.DataFrame({"_row": np.arange(n), "_start": np.ones(n), **columns})
     sample = svy.Sample(frame, svy.Design(case_id="_row", wgt="_start"))
@@ -106,10 +120,24 @@ def rake(
         tol=tolerance,
         max_iter=max_iterations,
         wgt_name="_raked",
+        on_nonconvergence="ignore",
     )
-    result = raked.data.sort("_row")["_raked"].to_numpy()
-    return RakingResult(
-        weight=result * n / result.sum(),
-        weight_population=result * population_total / result.sum(),
-        population_total=population_total,
-    )
+    if any("converge" in str(warning).lower() for warning in raked.warnings):
+        return None
+    return raked.data.sort("_row")["_raked"].to_numpy()
+
+
+def _iterations_to_converge(strata: pd.DataFrame, margins: Margins, tolerance: float, max_iterations: int) -> int:
+    """The fewest IPF sweeps with which svy converges: svy does not report it, so search for it.
+
+    Each trial is a raking of at most a few hundred rows in svy's compiled core, so the ten or so
+    trials of the binary search cost milliseconds.
+    """
+    low, high = 1, max_iterations
+    while low < high:
+        middle = (low + high) // 2
+        if _svy_rake(strata, margins, tolerance, middle) is None:
+            low = middle + 1
+        else:
+            high = middle
+    return low

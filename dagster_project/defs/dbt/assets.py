@@ -1,0 +1,38 @@
+"""The dbt models as assets: one multi-asset whose body runs `dbt build` for the selected models."""
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
+
+from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.lib.dbt_project import dbt_executable, dbt_project
+
+PROJECT = dbt_project()
+
+
+class WarehouseTranslator(DagsterDbtTranslator):
+    """Group models by their folder (staging, intermediate, marts) and seeds as `codebook`."""
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        """The dbt folder of a model (its fqn after the project name), or `codebook` for seeds."""
+        if dbt_resource_props["resource_type"] == "seed":
+            return "codebook"
+        fqn = dbt_resource_props.get("fqn", [])
+        return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(),
+    pool=WAREHOUSE_WRITER_POOL,
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Run `dbt build` (seeds, models and their tests) for the selected assets."""
+    # dbt runs inside dbt/: the profile reads the absolute warehouse path from the environment.
+    os.environ["WAREHOUSE_PATH"] = str(warehouse.database())
+    dbt = DbtCliResource(project_dir=PROJECT, dbt_executable=dbt_executable())
+    yield from dbt.cli(["build"], context=context).stream()

@@ -1,0 +1,1 @@
+"""Weights: raking each wave and group to its population margins."""

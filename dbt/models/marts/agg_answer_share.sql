@@ -1,0 +1,125 @@
+-- One row per wave, group, item and answer code: the weighted share among those who answered the
+-- item, with a 95% interval. Design: respondents as independent units, weights fixed; the variance of
+-- a weighted share is the linearised variance of a ratio, as R's svymean on
+-- svydesign(ids = ~1, weights = ~weight) gives; the interval is share +/- z * se (R's confint),
+-- clipped to [0, 1]. Codes nobody chose are rows with n = 0 and share 0.
+
+with
+
+answers as (
+
+    select * from {{ ref('fct_answer') }}
+
+),
+
+items as (
+
+    select
+        wave,
+        respondent_group,
+        question_id,
+        item_id,
+        count(*) as base_n,
+        sum(weight) as weight_total,
+        sum(weight * weight) as weight_squares
+    from answers
+    group by all
+
+),
+
+options as (
+
+    select * from {{ ref('dim_answer_option') }}
+
+),
+
+item_options as (
+
+    select items.*, options.answer_code, options.answer_label, options.sort_order
+    from items
+    inner join options on items.question_id = options.question_id
+
+),
+
+chosen as (
+
+    select
+        wave,
+        respondent_group,
+        item_id,
+        answer_code,
+        count(*) as n,
+        sum(weight) as weight_chosen,
+        sum(weight * weight) as weight_squares_chosen
+    from answers
+    group by all
+
+),
+
+shares as (
+
+    select
+        item_options.wave,
+        item_options.respondent_group,
+        item_options.question_id,
+        item_options.item_id,
+        item_options.answer_code,
+        item_options.answer_label,
+        item_options.sort_order,
+        coalesce(chosen.n, 0) as n,
+        item_options.base_n,
+        coalesce(chosen.weight_chosen, 0) / item_options.weight_total as share,
+        item_options.weight_total,
+        item_options.weight_squares,
+        coalesce(chosen.weight_squares_chosen, 0) as weight_squares_chosen
+    from item_options
+    left join chosen
+        on
+            item_options.wave = chosen.wave
+            and item_options.respondent_group = chosen.respondent_group
+            and item_options.item_id = chosen.item_id
+            and item_options.answer_code = chosen.answer_code
+
+),
+
+with_error as (
+
+    select
+        *,
+        -- sum of w^2 (y - p)^2 split over y = 1 and y = 0
+        case
+            when base_n > 1
+                then sqrt(
+                    base_n / (base_n - 1)
+                    * (
+                        power(1 - share, 2) * weight_squares_chosen
+                        + power(share, 2) * (weight_squares - weight_squares_chosen)
+                    )
+                ) / weight_total
+        end as standard_error
+    from shares
+
+),
+
+final as (
+
+    select
+        wave,
+        respondent_group,
+        question_id,
+        item_id,
+        answer_code,
+        answer_label,
+        sort_order,
+        n,
+        base_n,
+        share,
+        standard_error,
+        greatest(0, share - {{ var('z_95') }} * standard_error) as ci_low,
+        least(1, share + {{ var('z_95') }} * standard_error) as ci_high,
+        base_n < {{ var('small_base') }} as is_small_base
+    from with_error
+
+)
+
+select * from final
