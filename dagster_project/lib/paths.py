@@ -11,7 +11,8 @@ from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DATA_DIR = PROJECT_ROOT / "data"
-DBT_DIR = PROJECT_ROOT / "dbt"
+# DBT_PROJECT_DIR lets a test (or a trial of new codebook rows) run a copy of the dbt project.
+DBT_DIR = Path(os.environ.get("DBT_PROJECT_DIR") or PROJECT_ROOT / "dbt").expanduser().resolve()
 SEEDS_DIR = DBT_DIR / "seeds"
 REFERENCE_DIR = PROJECT_ROOT / "tests" / "reference"
 
