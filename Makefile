@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install run test dev lint format sample clean
+.PHONY: install run test dev lint format sample clean docs
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -40,3 +40,7 @@ sample: $(INSTALLED) ## regenerate the embedded synthetic sample under data/samp
 
 clean: ## remove what the pipeline wrote (not the embedded sample)
 	rm -rf data/warehouse data/serving dbt/target dbt/logs
+
+docs: $(INSTALLED) ## the dbt documentation site as one file: dbt/target/static_index.html
+	cd dbt && WAREHOUSE_PATH=$(abspath $(or $(WAREHOUSE_PATH),data/warehouse/warehouse.duckdb)) ../$(BIN)/dbt docs generate --static --profiles-dir .
+	@echo "open dbt/target/static_index.html"
