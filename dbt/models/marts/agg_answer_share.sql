@@ -86,17 +86,8 @@ with_error as (
 
     select
         *,
-        -- sum of w^2 (y - p)^2 split over y = 1 and y = 0
-        case
-            when base_n > 1
-                then sqrt(
-                    base_n / (base_n - 1)
-                    * (
-                        power(1 - share, 2) * weight_squares_chosen
-                        + power(share, 2) * (weight_squares - weight_squares_chosen)
-                    )
-                ) / weight_total
-        end as standard_error
+        {{ share_standard_error('share', 'base_n', 'weight_total', 'weight_squares', 'weight_squares_chosen') }}
+            as standard_error
     from shares
 
 ),
