@@ -5,6 +5,12 @@
 
 with
 
+waves as (
+
+    select distinct wave from {{ ref('int_answers_recoded') }}
+
+),
+
 rules_versioned as (
 
     select
@@ -15,14 +21,18 @@ rules_versioned as (
         rules.valid_from_wave,
         max(rules.valid_from_wave) over (partition by waves.wave, rules.question_id) as newest_version
     from {{ ref('cooperation_model_rules') }} as rules
-    inner join (select distinct wave from {{ ref('int_answers_recoded') }}) as waves
+    inner join waves
         on rules.valid_from_wave <= waves.wave
 
 ),
 
 rules as (
 
-    select wave, question_id, answer_code, cooperation_model
+    select
+        wave,
+        question_id,
+        answer_code,
+        cooperation_model
     from rules_versioned
     where valid_from_wave = newest_version
 
@@ -30,13 +40,32 @@ rules as (
 
 model_questions as (
 
-    select distinct wave, question_id from rules
+    select distinct
+        wave,
+        question_id
+    from rules
+
+),
+
+model_question_counts as (
+
+    -- The number of model questions in each wave: a respondent who answered fewer is `onvolledig`.
+    select
+        wave,
+        count(*) as model_questions
+    from model_questions
+    group by all
 
 ),
 
 answers as (
 
-    select answers.wave, answers.respondent_group, answers.respondent_id, answers.question_id, answers.answer_code
+    select
+        answers.wave,
+        answers.respondent_group,
+        answers.respondent_id,
+        answers.question_id,
+        answers.answer_code
     from {{ ref('int_answers_recoded') }} as answers
     inner join model_questions
         on answers.wave = model_questions.wave and answers.question_id = model_questions.question_id
@@ -46,13 +75,19 @@ answers as (
 asked_groups as (
 
     -- Groups whose questionnaire has the model questions in that wave.
-    select distinct wave, respondent_group from answers
+    select distinct
+        wave,
+        respondent_group
+    from answers
 
 ),
 
 respondents as (
 
-    select respondents.wave, respondents.respondent_group, respondents.respondent_id
+    select
+        respondents.wave,
+        respondents.respondent_group,
+        respondents.respondent_id
     from {{ ref('stg_raw__respondents') }} as respondents
     inner join asked_groups
         on respondents.wave = asked_groups.wave and respondents.respondent_group = asked_groups.respondent_group
@@ -93,21 +128,22 @@ final as (
 
     select
         counts.*,
-        (matches_stand_alone >= 4)::int
-        + (matches_face_to_face >= 4)::int
-        + (matches_hand_in_hand >= 4)::int
-        + (matches_all_in_one >= 4)::int as models_reaching_four,
+        (counts.matches_stand_alone >= 4)::int
+        + (counts.matches_face_to_face >= 4)::int
+        + (counts.matches_hand_in_hand >= 4)::int
+        + (counts.matches_all_in_one >= 4)::int as models_reaching_four,
         case
-            when questions_answered < (select count(*) from model_questions where model_questions.wave = counts.wave)
-                then 'onvolledig'
+            when counts.questions_answered < model_question_counts.model_questions then 'onvolledig'
             when models_reaching_four = 0 then 'niet_in_te_delen'
             when models_reaching_four > 1 then 'niet_eenduidig'
-            when matches_stand_alone >= 4 then 'stand_alone'
-            when matches_face_to_face >= 4 then 'face_to_face'
-            when matches_hand_in_hand >= 4 then 'hand_in_hand'
+            when counts.matches_stand_alone >= 4 then 'stand_alone'
+            when counts.matches_face_to_face >= 4 then 'face_to_face'
+            when counts.matches_hand_in_hand >= 4 then 'hand_in_hand'
             else 'all_in_one'
         end as cooperation_model
     from counts
+    left join model_question_counts
+        on counts.wave = model_question_counts.wave
 
 )
 

@@ -35,7 +35,11 @@ options as (
 
 item_options as (
 
-    select items.*, options.answer_code, options.answer_label, options.sort_order
+    select
+        items.*,
+        options.answer_code,
+        options.answer_label,
+        options.sort_order
     from items
     inner join options on items.question_id = options.question_id
 

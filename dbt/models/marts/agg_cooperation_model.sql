@@ -6,7 +6,11 @@ with
 
 classified as (
 
-    select wave, respondent_group, cooperation_model, weight
+    select
+        wave,
+        respondent_group,
+        cooperation_model,
+        weight
     from {{ ref('fct_respondent') }}
     where cooperation_model is not null and cooperation_model != 'onvolledig'
 
@@ -27,7 +31,9 @@ bases as (
 
 models as (
 
-    select model.cooperation_model, model.sort_order
+    select
+        model_order.cooperation_model,
+        model_order.sort_order
     from (
         values
         ('stand_alone', 1),
@@ -36,7 +42,7 @@ models as (
         ('all_in_one', 4),
         ('niet_eenduidig', 5),
         ('niet_in_te_delen', 6)
-    ) as model (cooperation_model, sort_order)
+    ) as model_order (cooperation_model, sort_order)
 
 ),
 

@@ -17,7 +17,9 @@ weights as (
 noemer_asked as (
 
     -- Groups whose questionnaire has the "noemer" question in that wave.
-    select distinct wave, respondent_group
+    select distinct
+        wave,
+        respondent_group
     from {{ ref('codebook_variables') }}
     where question_id = 'noemer'
 
@@ -25,7 +27,11 @@ noemer_asked as (
 
 noemer as (
 
-    select wave, respondent_group, respondent_id, answer_code
+    select
+        wave,
+        respondent_group,
+        respondent_id,
+        answer_code
     from {{ ref('int_answers_recoded') }}
     where question_id = 'noemer'
 

@@ -6,21 +6,21 @@
 with
 
 {% for group in groups %}
-unpivoted_{{ group }} as (
+    unpivoted_{{ group }} as (
 
-    select
-        wave,
-        '{{ group }}' as respondent_group,
-        respondent_id,
-        raw_variable,
-        raw_code
-    from (
-        unpivot {{ source('raw', group) }}
-        on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
-        into name raw_variable value raw_code
-    )
+        select
+            wave,
+            '{{ group }}' as respondent_group,
+            respondent_id,
+            raw_variable,
+            raw_code
+        from (
+            unpivot {{ source('raw', group) }}
+            on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
+            into name raw_variable value raw_code
+        )
 
-),
+    ),
 {% endfor %}
 
 stratification_variables as (
@@ -36,8 +36,8 @@ stratification_variables as (
 unioned as (
 
     {% for group in groups %}
-    select * from unpivoted_{{ group }}
-    {% if not loop.last %}union all{% endif %}
+        select * from unpivoted_{{ group }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

@@ -6,15 +6,15 @@ with
 unioned as (
 
     {% for group in groups %}
-    select
-        wave,
-        '{{ group }}' as respondent_group,
-        respondent_id,
-        source_file,
-        source_sha256,
-        loaded_at
-    from {{ source('raw', group) }}
-    {% if not loop.last %}union all{% endif %}
+        select
+            wave,
+            '{{ group }}' as respondent_group,
+            respondent_id,
+            source_file,
+            source_sha256,
+            loaded_at
+        from {{ source('raw', group) }}
+        {% if not loop.last %}union all{% endif %}
     {% endfor %}
 
 ),

@@ -2,7 +2,8 @@
 # Not run in CI (CI has no R). Regenerate after the embedded sample, the codebook or the cases change:
 #   apt-get install --no-install-recommends r-base-core r-cran-survey r-cran-haven
 #   Rscript tests/reference/r/make_test_reference.R
-# Generated with R 4.2.2 and survey 4.1.1 (haven 2.5); the versions used are printed at the end.
+# Generated with R 4.2.2 (2022-11-10 r83330), survey 4.1.1 and haven 2.5.1; the script prints the versions it ran with.
+# Takes about 5 s.
 #
 # Reads tests/reference/r_test_cases.csv (one row per case: comparison, respondent_group, item_id,
 # answer_code, method), the .sav files of data/sample with haven and the codebook seeds, rakes its own
