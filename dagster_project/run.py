@@ -21,7 +21,7 @@ from dagster_project.lib.wave_files import discover_waves
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 # After the waves are loaded: (label printed, job) in order.
-STAGES = (("weights", "build_weights"), ("dbt build", "build_models"))
+STAGES = (("weights", "build_weights"), ("dbt build", "build_models"), ("statistics", "build_statistics"))
 
 
 def _instance() -> dg.DagsterInstance:

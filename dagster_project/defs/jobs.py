@@ -13,3 +13,9 @@ models_job = dg.define_asset_job(
     selection=dg.AssetSelection.groups("codebook", "staging", "intermediate", "marts"),
     description="dbt build: codebook seeds, staging, intermediate and mart models with their tests.",
 )
+
+stats_job = dg.define_asset_job(
+    "build_statistics",
+    selection=dg.AssetSelection.groups("stats"),
+    description="Significance tests between waves and between kindcentra and the rest.",
+)

@@ -1,0 +1,1 @@
+"""Statistics: significance tests between waves and between kindcentra and the rest."""

@@ -1,0 +1,217 @@
+"""Which significance tests the warehouse runs, on which data, and how their p-values are adjusted.
+
+Two comparisons, both over every item (not only those the report tested):
+
+- wave change: for every group, each wave against the previous one in which the group was asked,
+  both waves pooled with wave as stratum;
+- subgroup: within each wave, kindcentrum respondents against the rest, for the groups asked the
+  `noemer` question (school directors and childcare managers).
+
+Per item: the whole question (the full answer table) and one 2x2 per answer code (that code against
+the rest); a multiple-answer option is its own 0/1 item; the grade gets a t-test. Each categorical
+test runs with `rao_scott_f` (the default, what the warehouse calls significant) and
+`pearson_weighted` (what SPSS prints with weights on, as the report did). A side with fewer than
+`min_base` respondents is not tested, and the row says why. p-values are adjusted with
+Benjamini-Hochberg within a family: one comparison, one group, one method.
+
+The test statistics themselves are in `survey_tests`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+import duckdb
+import numpy as np
+import pandas as pd
+from scipy.stats import false_discovery_control
+
+from dagster_project.lib import survey_tests
+
+DEFAULT_MIN_BASE = 30
+ALPHA = 0.05
+CATEGORICAL_METHODS = ("rao_scott_f", "pearson_weighted")
+NUMERIC_METHODS = ("svyttest",)
+DEFAULT_METHODS = ("rao_scott_f", "svyttest")
+KINDCENTRUM_ITEM = "noemer"
+
+ANSWERS_QUERY = """
+select
+    answers.wave,
+    answers.respondent_group,
+    answers.respondent_id,
+    answers.question_id,
+    answers.item_id,
+    answers.answer_code,
+    answers.answer_value,
+    answers.weight,
+    questions.question_type,
+    respondents.is_kindcentrum
+from marts.fct_answer as answers
+inner join marts.dim_question as questions
+    on answers.wave = questions.wave
+    and answers.respondent_group = questions.respondent_group
+    and answers.item_id = questions.item_id
+inner join marts.fct_respondent as respondents
+    on answers.wave = respondents.wave
+    and answers.respondent_group = respondents.respondent_group
+    and answers.respondent_id = respondents.respondent_id
+"""
+
+
+def load_answers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """Every answer with its weight, question type and the respondent's kindcentrum flag."""
+    return con.execute(ANSWERS_QUERY).df()
+
+
+@dataclass(frozen=True)
+class Sides:
+    """The two sides of one comparison of one item: which rows, how they are labelled, the design."""
+
+    label_a: object  # the reference side: the earlier wave, or the rest
+    label_b: object  # the compared side: the later wave, or the kindcentra
+    side: np.ndarray  # per row, label_a or label_b
+    strata: np.ndarray | None  # wave as stratum when waves are pooled
+
+
+def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int) -> Iterator[dict]:
+    """Every test of one item between two sides, as rows (tested or with the reason it was not)."""
+    qtype = item["question_type"].iloc[0]
+    weight = item["weight"].to_numpy(float)
+    n_a = int((sides.side == sides.label_a).sum())
+    n_b = int((sides.side == sides.label_b).sum())
+    common = {"question_id": item["question_id"].iloc[0], "item_id": item["item_id"].iloc[0], "n_a": n_a, "n_b": n_b}
+
+    if qtype == "numeric":
+        plan = [(None, method, item["answer_value"].to_numpy(float)) for method in NUMERIC_METHODS]
+    else:
+        codes = item["answer_code"].to_numpy(int)
+        plan = []
+        if qtype == "multi":
+            plan += [(1, method, (codes == 1).astype(float)) for method in CATEGORICAL_METHODS]
+        else:
+            plan += [(None, method, codes) for method in CATEGORICAL_METHODS]
+            for code in np.unique(codes):
+                plan += [(int(code), method, (codes == code).astype(float)) for method in CATEGORICAL_METHODS]
+
+    if min(n_a, n_b) < min_base:
+        reason = f"base below {min_base}: {sides.label_a} n={n_a}, {sides.label_b} n={n_b}"
+        for answer_code, method, _ in plan:
+            yield {
+                **common,
+                "answer_code": answer_code,
+                "method": method,
+                "is_tested": False,
+                "not_tested_reason": reason,
+            }
+        return
+
+    levels = (sides.label_a, sides.label_b)
+    effects: dict[object, object] = {}
+    for answer_code, method, y in plan:
+        result = survey_tests.run_test(method, y, sides.side, weight, sides.strata, levels=levels)
+        if answer_code not in effects:
+            if qtype == "numeric":
+                effects[answer_code] = survey_tests.mean_effect(y, sides.side, weight, sides.strata, levels=levels)
+            elif answer_code is not None:
+                effects[answer_code] = survey_tests.share_effect(y, sides.side, weight, sides.strata, levels=levels)
+            else:
+                effects[answer_code] = None
+        effect = effects[answer_code]
+        yield {
+            **common,
+            "answer_code": answer_code,
+            "method": method,
+            "statistic": result.statistic,
+            "df_num": result.df_num,
+            "df_den": result.df_den,
+            "p_value": result.p_value,
+            "is_tested": True,
+            "not_tested_reason": None,
+            "value_a": getattr(effect, "value_a", None),
+            "value_b": getattr(effect, "value_b", None),
+            "difference": getattr(effect, "difference", None),
+            "difference_ci_low": getattr(effect, "ci_low", None),
+            "difference_ci_high": getattr(effect, "ci_high", None),
+            "min_detectable_difference": getattr(effect, "mdd", None),
+            "cohens_d": getattr(effect, "cohens_d", None),
+        }
+
+
+def adjust(frame: pd.DataFrame, family: list[str]) -> pd.DataFrame:
+    """Benjamini-Hochberg within each family; significance at ALPHA on the unadjusted p, as the report."""
+    frame = frame.copy()
+    frame["p_adjusted"] = np.nan
+    testable = frame["p_value"].notna()
+    for _, rows in frame[testable].groupby(family):
+        frame.loc[rows.index, "p_adjusted"] = false_discovery_control(rows["p_value"].to_numpy(), method="bh")
+    frame["is_significant"] = np.where(frame["p_value"].notna(), frame["p_value"] < ALPHA, None)
+    frame["is_default_method"] = frame["method"].isin(DEFAULT_METHODS)
+    return frame
+
+
+WAVE_CHANGE_COLUMNS = [
+    "respondent_group", "question_id", "item_id", "answer_code", "wave_from", "wave_to", "value_from", "value_to",
+    "method", "statistic", "df_num", "df_den", "p_value", "p_adjusted", "is_significant", "is_default_method",
+    "n_from", "n_to", "difference", "difference_ci_low", "difference_ci_high", "cohens_d",
+    "min_detectable_difference", "is_tested", "not_tested_reason",
+]  # fmt: skip
+
+SUBGROUP_COLUMNS = [
+    "respondent_group", "question_id", "item_id", "answer_code", "wave", "subgroup", "value_in", "value_out",
+    "method", "statistic", "df_num", "df_den", "p_value", "p_adjusted", "is_significant", "is_default_method",
+    "n_in", "n_out", "difference", "difference_ci_low", "difference_ci_high", "cohens_d",
+    "min_detectable_difference", "is_tested", "not_tested_reason",
+]  # fmt: skip
+
+
+def _finish(rows: list[dict], renames: dict[str, str], family: list[str], columns: list[str]) -> pd.DataFrame:
+    """Rows to the mart's columns (missing ones empty), with adjusted p-values and typed codes."""
+    frame = pd.DataFrame(rows).rename(columns=renames).reindex(columns=[*columns, "is_tested"])
+    frame = frame.loc[:, ~frame.columns.duplicated()]
+    frame["answer_code"] = frame["answer_code"].astype("Int64")
+    frame["is_tested"] = frame["is_tested"].astype(bool)
+    return adjust(frame, family)[columns]
+
+
+def wave_change_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """Each wave against the previous one, per group and item asked in both."""
+    rows = []
+    for group, in_group in answers.groupby("respondent_group", sort=False):
+        waves = sorted(in_group["wave"].unique())
+        for wave_from, wave_to in zip(waves, waves[1:], strict=False):
+            pair = in_group[in_group["wave"].isin([wave_from, wave_to])]
+            for _, item in pair.groupby("item_id", sort=False):
+                if item["wave"].nunique() < 2:
+                    continue  # asked in one of the two waves only
+                wave = item["wave"].to_numpy()
+                sides = Sides(int(wave_from), int(wave_to), wave, strata=wave)
+                for row in _tests_of_item(item, sides, min_base):
+                    rows.append(
+                        {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to), **row}
+                    )
+    renames = {"n_a": "n_from", "n_b": "n_to", "value_a": "value_from", "value_b": "value_to"}
+    return _finish(rows, renames, ["respondent_group", "wave_from", "wave_to", "method"], WAVE_CHANGE_COLUMNS)
+
+
+def subgroup_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> pd.DataFrame:
+    """Kindcentra against the rest within each wave, per group asked the noemer question, every item."""
+    rows = []
+    asked = answers[answers["is_kindcentrum"].notna()]
+    for (group, wave), in_wave in asked.groupby(["respondent_group", "wave"], sort=False):
+        for item_id, item in in_wave.groupby("item_id", sort=False):
+            if item_id == KINDCENTRUM_ITEM:
+                continue  # the question that defines the subgroup
+            sides = Sides(False, True, item["is_kindcentrum"].astype(bool).to_numpy(), strata=None)
+            for row in _tests_of_item(item, sides, min_base):
+                rows.append({"respondent_group": group, "wave": int(wave), "subgroup": "kindcentrum", **row})
+    renames = {"n_a": "n_out", "n_b": "n_in", "value_a": "value_out", "value_b": "value_in"}
+    return _finish(rows, renames, ["respondent_group", "wave", "subgroup", "method"], SUBGROUP_COLUMNS)
+
+
+def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
+    """Replace `marts.<name>` by the frame in one statement."""
+    con.register("incoming", frame)
+    con.execute(f"create schema if not exists marts; create or replace table marts.{name} as select * from incoming")
+    con.unregister("incoming")
