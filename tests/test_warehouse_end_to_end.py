@@ -157,7 +157,7 @@ def test_weighting_diagnostics_describe_the_weights(con):
     assert margins["population_count"].sum() > 0
 
 
-def test_kindcentrum_flag_follows_the_noemer_answer_and_is_null_for_boards(con):
+def test_kindcentrum_flag_follows_the_noemer_answer_and_is_null_without_one(con):
     flags = con.execute(
         """
         select r.respondent_group, r.is_kindcentrum, a.answer_code
@@ -168,7 +168,9 @@ def test_kindcentrum_flag_follows_the_noemer_answer_and_is_null_for_boards(con):
         """
     ).df()
     schools = flags[flags["respondent_group"].isin(["basisscholen", "kov_organisaties"])]
-    assert (schools["is_kindcentrum"] == (schools["answer_code"] == 3)).all()
+    answered = schools["answer_code"].notna()
+    assert (schools.loc[answered, "is_kindcentrum"] == (schools.loc[answered, "answer_code"] == 3)).all()
+    assert schools.loc[~answered, "is_kindcentrum"].isna().all() and (~answered).sum() > 100
     assert flags[flags["respondent_group"].isin(["schoolbesturen", "kov_besturen"])]["is_kindcentrum"].isna().all()
 
 

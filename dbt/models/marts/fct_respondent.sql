@@ -14,17 +14,6 @@ weights as (
 
 ),
 
-noemer_asked as (
-
-    -- Groups whose questionnaire has the "noemer" question in that wave.
-    select distinct
-        wave,
-        respondent_group
-    from {{ ref('codebook_variables') }}
-    where question_id = 'noemer'
-
-),
-
 noemer as (
 
     select
@@ -51,11 +40,9 @@ final as (
         respondents.respondent_id,
         weights.weight,
         weights.weight_population,
-        -- Null for groups not asked the question; false for those asked who did not answer "kindcentrum".
-        case
-            when noemer_asked.wave is not null
-                then coalesce(noemer.answer_code = {{ var('kindcentrum_code') }}, false)
-        end as is_kindcentrum,
+        -- Null without an answer to noemer (boards, who are not asked; respondents the routing skipped
+        -- or who left it open): "the rest" that kindcentra are compared with is those who named another.
+        noemer.answer_code = {{ var('kindcentrum_code') }} as is_kindcentrum,
         models.cooperation_model,
         models.matches_stand_alone,
         models.matches_face_to_face,
@@ -70,8 +57,6 @@ final as (
             respondents.wave = weights.wave
             and respondents.respondent_group = weights.respondent_group
             and respondents.respondent_id = weights.respondent_id
-    left join noemer_asked
-        on respondents.wave = noemer_asked.wave and respondents.respondent_group = noemer_asked.respondent_group
     left join noemer
         on
             respondents.wave = noemer.wave
