@@ -1,12 +1,11 @@
 """`make run`: materialise everything there is to materialise, stage by stage, then a short summary.
 
-Runs in-process (no daemon, no subprocess per step), against the Dagster instance in DAGSTER_HOME when
-that is set, so that `make dev` shows the same runs afterwards.
+Runs in-process against the Dagster instance in DAGSTER_HOME when that is set, so that `make dev`
+shows the same runs afterwards.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import sys
 import time
@@ -18,84 +17,47 @@ from dagster_project.lib import paths
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import row_counts
 from dagster_project.lib.wave_files import discover_waves
-
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# After the waves are loaded: (label printed, job) in order.
-STAGES = (("weights", "build_weights"), ("dbt build", "build_models"), ("statistics", "build_statistics"))
+from dagster_project.pipeline import StageResult, run_pipeline
 
 
 def _instance() -> dg.DagsterInstance:
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
-def _failure_message(result: dg.ExecuteInProcessResult) -> str:
-    for event in result.all_events:
-        if event.event_type == dg.DagsterEventType.STEP_FAILURE:
-            data = event.step_failure_data
-            if data.user_failure_data is not None and data.user_failure_data.description:
-                return data.user_failure_data.description
-            error = data.error
-            # The step's own message wraps the exception; the cause says what went wrong.
-            while error is not None and error.cause is not None:
-                error = error.cause
-            return error.message.strip() if error else "step failed"
-    return "run failed"
+def _report(stage: StageResult) -> None:
+    if not stage.success:
+        # A wave that breaks the input contract is refused; anything else failed.
+        print("refused" if stage.label.startswith("ingest") else "failed")
+        return
+    materialized = len(stage.result.get_asset_materialization_events())
+    checks = f", {len(stage.checks)} checks passed" if stage.checks else ""
+    print(f"{materialized} assets{checks} in {stage.seconds:.1f}s")
 
 
 def main() -> int:
-    """Load every wave under RAW_DATA_DIR, weight and build WAREHOUSE_PATH; print progress and a summary."""
+    """Load every wave under RAW_DATA_DIR, weight, model and test into WAREHOUSE_PATH; print a summary."""
     started = time.perf_counter()
     raw_dir, warehouse = paths.raw_data_dir(), paths.warehouse_path()
     synthetic = raw_dir == paths.EMBEDDED_SAMPLE_DIR.resolve()
     print("Samenwerking in beeld warehouse")
     print(f"  raw data : {raw_dir}" + ("  (embedded SYNTHETIC sample, not real respondents)" if synthetic else ""))
     print(f"  warehouse: {warehouse}")
-
-    waves = discover_waves(raw_dir)
-    if not waves:
+    if not discover_waves(raw_dir):
         print(f"error: no wave folders under {raw_dir / 'waves'}", file=sys.stderr)
         return 1
 
-    from dagster_project.definitions import defs  # loading the code location takes a few seconds
-
-    definitions = defs()
-    instance = _instance()
-    known = set(instance.get_dynamic_partitions("wave"))
-    instance.add_dynamic_partitions("wave", [wave for wave in waves if wave not in known])
-
-    ingest = definitions.resolve_job_def("ingest_wave")
-    for number, wave in enumerate(waves, start=1):
-        step_started = time.perf_counter()
-        print(f"[ingest {number}/{len(waves)}] wave {wave} ...", end=" ", flush=True)
-        result = ingest.execute_in_process(
-            instance=instance, partition_key=wave, run_config=QUIET, raise_on_error=False
-        )
-        if not result.success:
-            print("refused")
-            print(f"error: {_failure_message(result)}", file=sys.stderr)
-            return 1
-        print(f"loaded in {time.perf_counter() - step_started:.1f}s")
-
-    for label, job_name in STAGES:
-        step_started = time.perf_counter()
-        print(f"[{label}] ...", end=" ", flush=True)
-        # dagster-dbt echoes every dbt event to stdout; keep it in a log file and the terminal short.
-        log_path = paths.DBT_DIR / "logs" / f"make_run_{job_name}.log"
-        log_path.parent.mkdir(parents=True, exist_ok=True)
-        with log_path.open("w") as log, contextlib.redirect_stdout(log):
-            result = definitions.resolve_job_def(job_name).execute_in_process(
-                instance=instance, run_config=QUIET, raise_on_error=False
-            )
-        checks = result.get_asset_check_evaluations()
-        failed = [check.asset_check_key.to_user_string() for check in checks if not check.passed]
-        if not result.success or failed:
-            print("failed")
-            reason = _failure_message(result) if not result.success else "checks failed: " + ", ".join(failed)
-            print(f"error: {reason}\n(full log: {log_path})", file=sys.stderr)
-            return 1
-        materialized = len(result.get_asset_materialization_events())
-        tested = f", {len(checks)} checks passed" if checks else ""
-        print(f"{materialized} assets{tested} in {time.perf_counter() - step_started:.1f}s")
+    log_dir = paths.DBT_DIR / "logs" / "make_run"
+    stages = run_pipeline(
+        raw_dir,
+        warehouse,
+        _instance(),
+        log_dir=log_dir,
+        on_stage_start=lambda label: print(f"[{label}] ...", end=" ", flush=True),
+        on_stage_end=_report,
+    )
+    if not stages[-1].success:
+        print(f"error: {stages[-1].message}\n(logs: {log_dir})", file=sys.stderr)
+        return 1
 
     with duckdb.connect(str(warehouse), read_only=True) as con:
         counts = row_counts(con)

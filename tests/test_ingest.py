@@ -26,7 +26,7 @@ from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 from dagster_project.lib.raw_store import replace_wave
 from dagster_project.lib.wave_files import read_wave
-from dagster_project.run import _failure_message
+from dagster_project.pipeline import failure_message as _failure_message
 
 SAMPLE_WAVES = ("2016", "2019")
 RAW_TABLES = (*RESPONDENT_GROUPS, "variables", "value_labels", "population", "source_files")

@@ -204,7 +204,7 @@ def _rewrite(path: Path, change) -> None:
 
 
 def _failure(results: list[dg.ExecuteInProcessResult]) -> str:
-    from dagster_project.run import _failure_message
+    from dagster_project.pipeline import failure_message as _failure_message
 
     failed = [result for result in results if not result.success]
     assert failed, "the build should have failed"
