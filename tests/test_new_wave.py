@@ -69,7 +69,7 @@ def three_waves(tmp_path_factory):
 def test_make_run_loads_the_third_wave_from_dropped_files_and_codebook_rows(three_waves):
     run, _ = three_waves
     assert run.returncode == 0, run.stdout + run.stderr
-    assert "[ingest 3/3] wave 2022" in run.stdout
+    assert "[ingest 3/3: wave 2022] ... 8 assets" in run.stdout
 
 
 def test_the_third_wave_has_its_respondents_weights_and_aggregates(three_waves):
