@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install run test dev lint format sample clean docs
+.PHONY: install run test dev bench lint format sample clean docs
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -25,6 +25,9 @@ test: $(INSTALLED) ## every test
 
 dev: $(INSTALLED) ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+bench: $(INSTALLED) ## time and memory of every stage at scale 1 and 2 (see docs/benchmarks.md)
+	$(BIN)/python -m dagster_project.bench
 
 lint: $(INSTALLED) ## ruff and sqlfluff
 	$(BIN)/ruff check .
