@@ -1,6 +1,9 @@
 """Significance test assets: `marts.test_wave_change` and `marts.test_subgroup`."""
 
+from collections.abc import Callable
+
 import dagster as dg
+import pandas as pd
 
 from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from dagster_project.lib.significance import (
@@ -20,7 +23,7 @@ class TestConfig(dg.Config):
     min_base: int = DEFAULT_MIN_BASE  # a side with fewer respondents is recorded as not tested
 
 
-def _summary(frame) -> dict:
+def _summary(frame: pd.DataFrame) -> dict:
     tested = frame[frame["is_tested"]]
     default = tested[tested["is_default_method"]]
     return {
@@ -31,31 +34,33 @@ def _summary(frame) -> dict:
     }
 
 
-@dg.asset(
-    key=["marts", "test_wave_change"],
-    deps=_UPSTREAM,
-    group_name="stats",
-    pool=WAREHOUSE_WRITER_POOL,
-)
-def test_wave_change(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
-    """Every item asked in two consecutive waves: whole question and per answer code, both methods."""
-    with warehouse.connect() as con:
-        frame = wave_change_tests(load_answers(con), config.min_base)
-        replace_table(con, "test_wave_change", frame)
-    context.log.info(f"{len(frame)} wave-change tests written")
-    return dg.MaterializeResult(metadata=_summary(frame))
+def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame], description: str):
+    """An asset that computes one set of tests from the marts and replaces `marts.<table>`."""
+
+    @dg.asset(
+        key=["marts", table],
+        deps=_UPSTREAM,
+        group_name="stats",
+        pool=WAREHOUSE_WRITER_POOL,
+        description=description,
+    )
+    def _asset(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
+        with warehouse.connect() as con:
+            frame = compute(load_answers(con), config.min_base)
+            replace_table(con, table, frame)
+        context.log.info(f"{len(frame)} tests written to marts.{table}")
+        return dg.MaterializeResult(metadata=_summary(frame))
+
+    return _asset
 
 
-@dg.asset(
-    key=["marts", "test_subgroup"],
-    deps=_UPSTREAM,
-    group_name="stats",
-    pool=WAREHOUSE_WRITER_POOL,
+test_wave_change = _test_asset(
+    "test_wave_change",
+    wave_change_tests,
+    "Every item asked in two consecutive waves: whole question and per answer code, both methods.",
 )
-def test_subgroup(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
-    """Kindcentra against the rest within each wave, every item, both methods."""
-    with warehouse.connect() as con:
-        frame = subgroup_tests(load_answers(con), config.min_base)
-        replace_table(con, "test_subgroup", frame)
-    context.log.info(f"{len(frame)} subgroup tests written")
-    return dg.MaterializeResult(metadata=_summary(frame))
+test_subgroup = _test_asset(
+    "test_subgroup",
+    subgroup_tests,
+    "Kindcentra against the rest within each wave, every item, both methods.",
+)

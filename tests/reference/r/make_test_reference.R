@@ -39,24 +39,7 @@ variables <- read.csv(file.path(seeds_dir, "codebook_variables.csv"), stringsAsF
 recodes <- read.csv(file.path(seeds_dir, "codebook_recodes.csv"), stringsAsFactors = FALSE)
 cases <- read.csv(cases_file, stringsAsFactors = FALSE, colClasses = c(answer_code = "character"))
 
-raking_weights <- function(respondents, wave, group) {
-  population_file <- file.path(sample_dir, "population", wave, paste0(group, ".csv"))
-  if (!file.exists(population_file)) return(rep(1, nrow(respondents)))
-  population <- read.csv(population_file)
-  strata_variables <- unique(population$variable)
-  for (variable in strata_variables) respondents[[variable]] <- factor(respondents[[variable]])
-  design <- svydesign(ids = ~1, weights = ~start, data = transform(respondents, start = 1))
-  sample_margins <- lapply(strata_variables, function(v) as.formula(paste0("~", v)))
-  population_margins <- lapply(strata_variables, function(v) {
-    margin <- population[population$variable == v, c("category", "count")]
-    names(margin) <- c(v, "Freq")
-    margin[[v]] <- factor(margin[[v]])
-    margin
-  })
-  raked <- rake(design, sample_margins, population_margins, control = list(maxit = 1000, epsilon = 1e-14))
-  weight <- weights(raked)
-  weight / mean(weight)
-}
+source(file.path(dirname(script), "raking.R"))
 
 # Harmonised answers of one wave and group: one column per item_id, plus the weight.
 read_wave_group <- function(wave, group) {
@@ -67,7 +50,7 @@ read_wave_group <- function(wave, group) {
     codes <- recodes[recodes$wave == as.integer(wave) & recodes$question_id == rows$question_id[i], ]
     answers[[rows$item_id[i]]] <- codes$answer_code[match(respondents[[rows$raw_variable[i]]], codes$raw_code)]
   }
-  answers$weight <- raking_weights(respondents, wave, group)
+  answers$weight <- raking_weights(sample_dir, respondents, wave, group)
   answers
 }
 

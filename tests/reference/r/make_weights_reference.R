@@ -10,6 +10,7 @@ suppressPackageStartupMessages({
 
 args <- commandArgs(trailingOnly = FALSE)
 script <- sub("^--file=", "", args[grep("^--file=", args)])
+source(file.path(dirname(script), "raking.R"))
 root <- normalizePath(file.path(dirname(script), "..", "..", ".."))
 sample_dir <- file.path(root, "data", "sample")
 out <- file.path(root, "tests", "reference", "r_weights.csv")
@@ -19,25 +20,12 @@ for (population_file in Sys.glob(file.path(sample_dir, "population", "*", "*.csv
   wave <- basename(dirname(population_file))
   group <- sub("\\.csv$", "", basename(population_file))
   respondents <- as.data.frame(zap_labels(read_sav(file.path(sample_dir, "waves", wave, paste0(group, ".sav")))))
-  population <- read.csv(population_file)
-  variables <- unique(population$variable)
-  for (variable in variables) respondents[[variable]] <- factor(respondents[[variable]])
-  design <- svydesign(ids = ~1, weights = ~start, data = transform(respondents, start = 1))
-  sample_margins <- lapply(variables, function(v) as.formula(paste0("~", v)))
-  population_margins <- lapply(variables, function(v) {
-    margin <- population[population$variable == v, c("category", "count")]
-    names(margin) <- c(v, "Freq")
-    margin[[v]] <- factor(margin[[v]])
-    margin
-  })
-  # epsilon below 1 is a fraction of the total weight: converge far beyond the pipeline's 1e-10.
-  raked <- rake(design, sample_margins, population_margins, control = list(maxit = 1000, epsilon = 1e-14))
-  weight <- weights(raked)
+  weight <- raking_weights(sample_dir, respondents, wave, group)
   rows[[length(rows) + 1]] <- data.frame(
     wave = as.integer(wave),
     respondent_group = group,
     respondent_id = format(respondents$respondent_id, scientific = FALSE, trim = TRUE),
-    weight = sprintf("%.17g", weight / mean(weight))
+    weight = sprintf("%.17g", weight)
   )
 }
 result <- do.call(rbind, rows)
