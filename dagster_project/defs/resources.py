@@ -13,6 +13,10 @@ from dagster_project.lib import paths
 # writing process at a time.
 WAREHOUSE_WRITER_POOL = "warehouse_writer"
 
+# Everything downstream of the raw files updates itself once a wave has loaded (under `make dev`, whose
+# daemon runs the automation sensor): dropping a wave's files is the whole job of a data engineer.
+AFTER_UPSTREAM = dg.AutomationCondition.eager()
+
 
 class WarehouseResource(dg.ConfigurableResource):
     """The raw input folder and the pipeline's DuckDB file; empty fields fall back to the env vars."""

@@ -7,14 +7,20 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
 from dagster_project.lib.dbt_project import dbt_executable, dbt_project
 
 PROJECT = dbt_project()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Group models by their folder (staging, intermediate, marts) and seeds as `codebook`."""
+    """Group models by their folder (staging, intermediate, marts) and seeds as `codebook`; models update
+    themselves after their upstream does.
+    """
+
+    def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
+        """Every model and seed follows its upstream (new waves, weights, codebook rows)."""
+        return AFTER_UPSTREAM
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """The dbt folder of a model (its fqn after the project name), or `codebook` for seeds."""

@@ -5,7 +5,7 @@ from collections.abc import Callable
 import dagster as dg
 import pandas as pd
 
-from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
     load_answers,
@@ -43,6 +43,7 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame]
         group_name="stats",
         pool=WAREHOUSE_WRITER_POOL,
         description=description,
+        automation_condition=AFTER_UPSTREAM,
     )
     def _asset(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
         with warehouse.connect() as con:

@@ -3,7 +3,7 @@
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS, RAW_SIDE_KEYS
-from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
 from dagster_project.lib.weighting import compute_weights, replace_weights
 
 WEIGHT_KEYS = {
@@ -20,12 +20,19 @@ _UPSTREAM = [*RAW_GROUP_KEYS.values(), RAW_SIDE_KEYS["population"]]
             WEIGHT_KEYS["respondent_weights"],
             deps=_UPSTREAM,
             description="Raked weight per respondent (mean 1 per wave and group) and scaled to the population.",
+            automation_condition=AFTER_UPSTREAM,
         ),
-        dg.AssetSpec(WEIGHT_KEYS["raking_runs"], deps=_UPSTREAM, description="Per wave and group: method, iterations."),
+        dg.AssetSpec(
+            WEIGHT_KEYS["raking_runs"],
+            deps=_UPSTREAM,
+            description="Per wave and group: method, iterations.",
+            automation_condition=AFTER_UPSTREAM,
+        ),
         dg.AssetSpec(
             WEIGHT_KEYS["raking_margins"],
             deps=_UPSTREAM,
             description="Per wave, group and stratification category: population and weighted totals.",
+            automation_condition=AFTER_UPSTREAM,
         ),
     ],
     group_name="weights",
