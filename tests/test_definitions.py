@@ -16,3 +16,13 @@ def test_the_code_location_loads_with_ingest_assets_job_and_sensor():
     assert isinstance(job.partitions_def, dg.DynamicPartitionsDefinition)
     assert job.partitions_def.name == "wave"
     assert definitions.resolve_sensor_def("wave_files_sensor") is not None
+
+
+def test_everything_downstream_of_the_raw_files_follows_its_upstream_and_raw_waves_load_by_sensor():
+    graph = defs().resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        condition = graph.get(key).automation_condition
+        if key.path[0] == "raw":
+            assert condition is None, key  # loaded by the sensor or by hand, per wave
+        else:
+            assert condition is not None, key

@@ -14,9 +14,7 @@ PROJECT = dbt_project()
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """Group models by their folder (staging, intermediate, marts) and seeds as `codebook`; models update
-    themselves after their upstream does.
-    """
+    """Group models by folder (staging, intermediate, marts), seeds as `codebook`; all follow upstream."""
 
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         """Every model and seed follows its upstream (new waves, weights, codebook rows)."""
