@@ -136,3 +136,27 @@ def test_the_marts_carry_the_p_values_r_computes_for_the_same_tests(con):
         assert rows["statistic"].iloc[0] == pytest.approx(case.statistic, rel=1e-6), case.case_id
         checked += 1
     assert checked >= 40
+
+
+def test_the_warehouse_and_the_generators_classifier_assign_the_same_models(con):
+    # Two implementations of bijlage 1's rule, dbt SQL for the warehouse and Python for the generator's
+    # checks, must agree on every respondent.
+    from dagster_project.lib.cooperation_models import classify, load_rules
+
+    answers = con.execute(
+        "select wave, respondent_group, respondent_id, question_id, answer_code from marts.fct_answer "
+        "where question_id in (select distinct question_id from codebook.cooperation_model_rules)"
+    ).df()
+    respondents = con.execute(
+        "select * from marts.fct_respondent where cooperation_model is not null order by all"
+    ).df()
+    for wave, in_wave in respondents.groupby("wave"):
+        wide = (
+            answers[answers["wave"] == wave]
+            .pivot_table(index=["respondent_group", "respondent_id"], columns="question_id", values="answer_code")
+            .reindex(pd.MultiIndex.from_frame(in_wave[["respondent_group", "respondent_id"]]))
+        )
+        python = classify(wide.reset_index(drop=True), load_rules(int(wave)))
+        assert (python["cooperation_model"].to_numpy() == in_wave["cooperation_model"].to_numpy()).all()
+        for model in ("stand_alone", "face_to_face", "hand_in_hand", "all_in_one"):
+            assert (python[f"matches_{model}"].to_numpy() == in_wave[f"matches_{model}"].to_numpy()).all()
