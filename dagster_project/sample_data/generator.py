@@ -27,7 +27,7 @@ import pandas as pd
 
 from dagster_project.lib.codebook import Codebook, Routing
 from dagster_project.lib.groups import RESPONDENT_GROUPS
-from dagster_project.lib.raking import rake
+from dagster_project.lib.raking import margins_from_population_frame, rake
 from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.calibration import BASE_WAVE, CalibrationTargets, ItemTarget
 from dagster_project.sample_data.sizes import respondents_per_wave
@@ -197,7 +197,7 @@ class SampleGenerator:
         """One wave and group."""
         n = self.n_respondents(wave, group)
         strata, population = self._strata(wave, group, n)
-        weight = rake(strata, self._margins(population)).weight
+        weight = rake(strata, margins_from_population_frame(population)).weight
         variables = self.codebook.variables_of(wave, group)
         if variables.empty:
             raise KeyError(f"the codebook has no variables for {group} in {wave}")
@@ -256,13 +256,6 @@ class SampleGenerator:
             routing = Routing.parse(row["asked_if"])
         rank = np.where(variables["item_id"].isin(parents), 0, np.where(first, 1, 2))
         return variables.assign(_rank=rank).sort_values("_rank", kind="stable").drop(columns="_rank")
-
-    @staticmethod
-    def _margins(population: pd.DataFrame) -> dict[str, dict[int, float]]:
-        margins: dict[str, dict[int, float]] = {}
-        for row in population.itertuples(index=False):
-            margins.setdefault(str(row.variable), {})[int(row.category)] = float(row.count)
-        return margins
 
     def generate(self) -> list[GeneratedGroup]:
         """Every wave and group the codebook and the wave sizes know."""
