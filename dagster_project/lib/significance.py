@@ -108,17 +108,10 @@ def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int) -> Iterator[
         return
 
     levels = (sides.label_a, sides.label_b)
-    effects: dict[object, object] = {}
     for answer_code, method, y in plan:
         result = survey_tests.run_test(method, y, sides.side, weight, sides.strata, levels=levels)
-        if answer_code not in effects:
-            if qtype == "numeric":
-                effects[answer_code] = survey_tests.mean_effect(y, sides.side, weight, sides.strata, levels=levels)
-            elif answer_code is not None:
-                effects[answer_code] = survey_tests.share_effect(y, sides.side, weight, sides.strata, levels=levels)
-            else:
-                effects[answer_code] = None
-        effect = effects[answer_code]
+        # Every test computes its effect size; a whole question has one per answer code, not one of its own.
+        effect = result.effect if answer_code is not None or qtype == "numeric" else None
         yield {
             **common,
             "answer_code": answer_code,
@@ -151,18 +144,22 @@ def adjust(frame: pd.DataFrame, family: list[str]) -> pd.DataFrame:
     return frame
 
 
-WAVE_CHANGE_COLUMNS = [
-    "respondent_group", "question_id", "item_id", "answer_code", "wave_from", "wave_to", "value_from", "value_to",
+# Columns every test row has after the ones that say what was compared.
+_RESULT_COLUMNS = [
     "method", "statistic", "df_num", "df_den", "p_value", "p_adjusted", "is_significant", "is_default_method",
-    "n_from", "n_to", "difference", "difference_ci_low", "difference_ci_high", "cohens_d",
-    "min_detectable_difference", "is_tested", "not_tested_reason",
 ]  # fmt: skip
-
+_EFFECT_COLUMNS = [
+    "difference", "difference_ci_low", "difference_ci_high", "cohens_d", "min_detectable_difference",
+    "is_tested", "not_tested_reason",
+]  # fmt: skip
+_ITEM_COLUMNS = ["respondent_group", "question_id", "item_id", "answer_code"]
+WAVE_CHANGE_COLUMNS = [
+    *_ITEM_COLUMNS, "wave_from", "wave_to", "value_from", "value_to", *_RESULT_COLUMNS, "n_from", "n_to",
+    *_EFFECT_COLUMNS,
+]  # fmt: skip
 SUBGROUP_COLUMNS = [
-    "respondent_group", "question_id", "item_id", "answer_code", "wave", "subgroup", "value_in", "value_out",
-    "method", "statistic", "df_num", "df_den", "p_value", "p_adjusted", "is_significant", "is_default_method",
-    "n_in", "n_out", "difference", "difference_ci_low", "difference_ci_high", "cohens_d",
-    "min_detectable_difference", "is_tested", "not_tested_reason",
+    *_ITEM_COLUMNS, "wave", "subgroup", "value_in", "value_out", *_RESULT_COLUMNS, "n_in", "n_out",
+    *_EFFECT_COLUMNS,
 ]  # fmt: skip
 
 

@@ -346,19 +346,22 @@ def _domain_means(data: _Data) -> tuple[float, float, float]:
     return mean_a, mean_b, variance
 
 
+def _difference_fields(difference: float, variance: float) -> dict[str, float]:
+    """A difference with its standard error, 95% interval and minimum detectable difference."""
+    se = float(np.sqrt(variance))
+    return {
+        "difference": difference,
+        "se_difference": se,
+        "ci_low": difference - Z_95 * se,
+        "ci_high": difference + Z_95 * se,
+        "mdd": (Z_95 + Z_POWER_80) * se,
+    }
+
+
 def _share_effect(data: _Data) -> ShareEffect:
     """ShareEffect of validated 0/1 data."""
     value_a, value_b, variance = _domain_means(data)
-    difference, se = value_b - value_a, float(np.sqrt(variance))
-    return ShareEffect(
-        value_a=value_a,
-        value_b=value_b,
-        difference=difference,
-        se_difference=se,
-        ci_low=difference - Z_95 * se,
-        ci_high=difference + Z_95 * se,
-        mdd=(Z_95 + Z_POWER_80) * se,
-    )
+    return ShareEffect(value_a=value_a, value_b=value_b, **_difference_fields(value_b - value_a, variance))
 
 
 def _share_effect_if_binary(data: _Data) -> ShareEffect | None:
@@ -369,7 +372,7 @@ def _share_effect_if_binary(data: _Data) -> ShareEffect | None:
 def _mean_effect(data: _Data) -> MeanEffect:
     """MeanEffect of validated numeric data."""
     value_a, value_b, variance = _domain_means(data)
-    difference, se = value_b - value_a, float(np.sqrt(variance))
+    difference = value_b - value_a
     sd_pooled = np.nan
     if data.both_groups() and _constant_within_groups(data):
         sd_pooled = 0.0
@@ -384,11 +387,7 @@ def _mean_effect(data: _Data) -> MeanEffect:
     return MeanEffect(
         value_a=value_a,
         value_b=value_b,
-        difference=difference,
-        se_difference=se,
-        ci_low=difference - Z_95 * se,
-        ci_high=difference + Z_95 * se,
-        mdd=(Z_95 + Z_POWER_80) * se,
+        **_difference_fields(difference, variance),
         sd_pooled=sd_pooled,
         cohens_d=float(cohens_d),
     )
