@@ -57,6 +57,8 @@ inner join marts.fct_respondent as respondents
     on answers.wave = respondents.wave
     and answers.respondent_group = respondents.respondent_group
     and answers.respondent_id = respondents.respondent_id
+-- A fixed row order: the tests sum weights in numpy, and the same inputs must give the same bits.
+order by answers.wave, answers.respondent_group, answers.item_id, answers.respondent_id
 """
 
 

@@ -20,8 +20,8 @@ items as (
         question_id,
         item_id,
         count(*) as base_n,
-        sum(weight) as weight_total,
-        sum(weight * weight) as weight_squares
+        {{ exact_sum("weight") }} as weight_total,
+        {{ exact_sum("weight * weight") }} as weight_squares
     from answers
     group by all
 
@@ -53,8 +53,8 @@ chosen as (
         item_id,
         answer_code,
         count(*) as n,
-        sum(weight) as weight_chosen,
-        sum(weight * weight) as weight_squares_chosen
+        {{ exact_sum("weight") }} as weight_chosen,
+        {{ exact_sum("weight * weight") }} as weight_squares_chosen
     from answers
     group by all
 

@@ -22,8 +22,8 @@ bases as (
         wave,
         respondent_group,
         count(*) as base_n,
-        sum(weight) as weight_total,
-        sum(weight * weight) as weight_squares
+        {{ exact_sum("weight") }} as weight_total,
+        {{ exact_sum("weight * weight") }} as weight_squares
     from classified
     group by all
 
@@ -53,8 +53,8 @@ chosen as (
         respondent_group,
         cooperation_model,
         count(*) as n,
-        sum(weight) as weight_chosen,
-        sum(weight * weight) as weight_squares_chosen
+        {{ exact_sum("weight") }} as weight_chosen,
+        {{ exact_sum("weight * weight") }} as weight_squares_chosen
     from classified
     group by all
 

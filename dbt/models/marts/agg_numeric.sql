@@ -18,8 +18,8 @@ means as (
         question_id,
         item_id,
         count(*) as n,
-        sum(weight) as weight_total,
-        sum(weight * answer_value) / sum(weight) as mean
+        {{ exact_sum("weight") }} as weight_total,
+        {{ exact_sum("weight * answer_value") }} / weight_total as mean
     from answers
     group by all
 
@@ -31,9 +31,11 @@ spread as (
         means.wave,
         means.respondent_group,
         means.item_id,
-        sum(power(answers.weight * (answers.answer_value - means.mean), 2)) as weighted_squares,
-        sqrt(sum(answers.weight * power(answers.answer_value - means.mean, 2)) / sum(answers.weight))
-            as standard_deviation
+        {{ exact_sum("power(answers.weight * (answers.answer_value - means.mean), 2)") }} as weighted_squares,
+        sqrt(
+            {{ exact_sum("answers.weight * power(answers.answer_value - means.mean, 2)") }}
+            / {{ exact_sum("answers.weight") }}
+        ) as standard_deviation
     from answers
     inner join means
         on

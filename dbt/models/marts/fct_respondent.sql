@@ -49,8 +49,9 @@ final as (
         models.matches_hand_in_hand,
         models.matches_all_in_one,
         respondents.source_file,
-        respondents.source_sha256,
-        respondents.loaded_at
+        -- No load time: the marts depend only on the input files, so the same files give the same
+        -- published tables; when a file was loaded is in raw.source_files and the publication log.
+        respondents.source_sha256
     from respondents
     inner join weights
         on

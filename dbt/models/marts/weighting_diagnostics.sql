@@ -21,10 +21,10 @@ summary as (
         wave,
         respondent_group,
         count(*) as respondents,
-        count(*) * sum(weight * weight) / power(sum(weight), 2) as kish_design_effect,
+        count(*) * {{ exact_sum("weight * weight") }} / power({{ exact_sum("weight") }}, 2) as kish_design_effect,
         min(weight) as min_weight,
         max(weight) as max_weight,
-        sum(weight_population) as weighted_total
+        {{ exact_sum("weight_population") }} as weighted_total
     from weights
     group by all
 
