@@ -42,7 +42,7 @@ sample: $(INSTALLED) ## regenerate the embedded synthetic sample under data/samp
 	$(BIN)/python -m dagster_project.sample_data --out data/sample
 
 clean: ## remove what the pipeline wrote (not the embedded sample)
-	rm -rf data/warehouse data/serving dbt/target dbt/logs
+	rm -rf data/warehouse dbt/target dbt/logs
 
 docs: $(INSTALLED) ## the dbt documentation site as one file: dbt/target/static_index.html
 	cd dbt && WAREHOUSE_PATH=$(abspath $(or $(WAREHOUSE_PATH),data/warehouse/warehouse.duckdb)) ../$(BIN)/dbt docs generate --static --profiles-dir .

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from dagster_project.lib import paths
+from dagster_project.lib.stages import INGEST_JOB, STAGES
 from dagster_project.lib.wave_files import discover_waves
 
 QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
-# After the waves are loaded: (label, job) in order.
-STAGES = (("weights", "build_weights"), ("dbt build", "build_models"), ("statistics", "build_statistics"))
 
 
 @dataclass
@@ -34,8 +34,21 @@ class StageResult:
 
     @property
     def failed_checks(self) -> list[str]:
-        """Asset checks (dbt tests) that did not pass."""
-        return [check.asset_check_key.to_user_string() for check in self.checks if not check.passed]
+        """Asset checks (dbt tests, quality gates) that failed with severity error; warnings do not fail a stage."""
+        return [
+            check.asset_check_key.to_user_string()
+            for check in self.checks
+            if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+        ]
+
+    @property
+    def warned_checks(self) -> list[str]:
+        """Asset checks that failed with severity warning: recorded and shown, not blocking."""
+        return [
+            check.asset_check_key.to_user_string()
+            for check in self.checks
+            if not check.passed and check.severity == dg.AssetCheckSeverity.WARN
+        ]
 
     @property
     def success(self) -> bool:
@@ -69,11 +82,15 @@ def run_pipeline(
     raw_dir: Path,
     warehouse: Path,
     instance: dg.DagsterInstance | None = None,
+    serving: Path | None = None,
+    analyst: Path | None = None,
     log_dir: Path | None = None,
     on_stage_start: Callable[[str], None] = lambda label: None,
     on_stage_end: Callable[[StageResult], None] = lambda stage: None,
 ) -> list[StageResult]:
-    """Load every wave under raw_dir, then weights, dbt and statistics; stop at the first failure.
+    """Load every wave under raw_dir, then every stage of `lib/stages.py`; stop at the first failure.
+
+    The published copies default to SERVING_PATH and ANALYST_PATH.
 
     dagster-dbt echoes every dbt event to stdout: with a log_dir, each stage's output goes to a file there.
     """
@@ -85,10 +102,16 @@ def run_pipeline(
     waves = discover_waves(raw_dir)
     known = set(instance.get_dynamic_partitions("wave"))
     instance.add_dynamic_partitions("wave", [wave for wave in waves if wave not in known])
-    resources = {"warehouse": WarehouseResource(raw_data_dir=str(raw_dir), warehouse_path=str(warehouse))}
+    resource = WarehouseResource(
+        raw_data_dir=str(raw_dir),
+        warehouse_path=str(warehouse),
+        serving_path=str(serving or paths.serving_path()),
+        analyst_path=str(analyst or paths.analyst_path()),
+    )
+    resources = {"warehouse": resource}
 
-    plan = [(f"ingest {n}/{len(waves)}: wave {wave}", "ingest_wave", wave) for n, wave in enumerate(waves, 1)]
-    plan += [(label, job, None) for label, job in STAGES]
+    plan = [(f"ingest {n}/{len(waves)}: wave {wave}", INGEST_JOB, wave) for n, wave in enumerate(waves, 1)]
+    plan += [(stage.label, stage.job_name, None) for stage in STAGES]
     stages: list[StageResult] = []
     for label, job_name, partition in plan:
         on_stage_start(label)

@@ -9,11 +9,12 @@ from __future__ import annotations
 import os
 import sys
 import time
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
-from dagster_project.lib import paths
+from dagster_project.lib import paths, quality
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import row_counts
 from dagster_project.lib.wave_files import discover_waves
@@ -30,12 +31,30 @@ def _report(stage: StageResult) -> None:
         print("refused" if stage.label.startswith("ingest") else "failed")
         return
     materialized = len(stage.result.get_asset_materialization_events())
-    checks = f", {len(stage.checks)} checks passed" if stage.checks else ""
+    warned = len(stage.warned_checks)
+    checks = f", {len(stage.checks) - warned} checks passed" if stage.checks else ""
+    checks += f", {warned} with a warning" if warned else ""
     print(f"{materialized} assets{checks} in {stage.seconds:.1f}s")
 
 
+def _print_publication(serving: Path, analyst: Path) -> None:
+    """The published copies, the publication's number and what the quality checks found."""
+    with duckdb.connect(str(serving), read_only=True) as con:
+        publication_id, changes = con.execute(
+            "select publication_id, n_changes from marts.publication order by publication_id desc limit 1"
+        ).fetchone()
+        results = con.execute("select * from marts.quality_result").df()
+    print(f"\nPublished (publication {publication_id}, {changes} figures changed since the previous one):")
+    print(f"  serving copy: {serving}  (the viewer's; no respondent rows)")
+    print(f"  analyst copy: {analyst}  (all marts; open it read-only)")
+    print(f"Quality: {quality.summary_line(results)}")
+    for severity in quality.SEVERITIES:
+        for line in quality.describe_failures(results, severity):
+            print(f"  {severity}: {line}")
+
+
 def main() -> int:
-    """Load every wave under RAW_DATA_DIR, weight, model and test into WAREHOUSE_PATH; print a summary."""
+    """Build WAREHOUSE_PATH from the waves under RAW_DATA_DIR, check and publish it; print a summary."""
     started = time.perf_counter()
     raw_dir, warehouse = paths.raw_data_dir(), paths.warehouse_path()
     synthetic = raw_dir == paths.EMBEDDED_SAMPLE_DIR.resolve()
@@ -69,6 +88,7 @@ def main() -> int:
     table = table.reindex([group for group in RESPONDENT_GROUPS if group in table.index]).fillna(0).astype(int)
     print(table.to_string())
     print("\nMarts (rows): " + ", ".join(f"{name} {rows}" for name, rows in marts))
+    _print_publication(paths.serving_path(), paths.analyst_path())
     print(f"\nWarehouse: {warehouse}  ({time.perf_counter() - started:.1f}s)")
     return 0
 

@@ -1,21 +1,18 @@
-"""Jobs over the whole warehouse: what `make run` executes after loading the waves."""
+"""Jobs over the whole warehouse, one per stage of `lib/stages.py`: what `make run` executes after loading."""
 
 import dagster as dg
 
-weights_job = dg.define_asset_job(
-    "build_weights",
-    selection=dg.AssetSelection.groups("weights"),
-    description="Rake every wave and group in schema raw; replace schema weights.",
-)
+from dagster_project.lib.stages import STAGES
 
-models_job = dg.define_asset_job(
-    "build_models",
-    selection=dg.AssetSelection.groups("codebook", "staging", "intermediate", "marts"),
-    description="dbt build: codebook seeds, staging, intermediate and mart models with their tests.",
-)
 
-stats_job = dg.define_asset_job(
-    "build_statistics",
-    selection=dg.AssetSelection.groups("stats"),
-    description="Significance tests between waves and between kindcentra and the rest.",
-)
+@dg.definitions
+def stage_jobs() -> dg.Definitions:
+    """One asset job per stage, selecting the asset groups of that stage's folder."""
+    return dg.Definitions(
+        jobs=[
+            dg.define_asset_job(
+                stage.job_name, selection=dg.AssetSelection.groups(*stage.groups), description=stage.description
+            )
+            for stage in STAGES
+        ]
+    )

@@ -19,10 +19,12 @@ AFTER_UPSTREAM = dg.AutomationCondition.eager()
 
 
 class WarehouseResource(dg.ConfigurableResource):
-    """The raw input folder and the pipeline's DuckDB file; empty fields fall back to the env vars."""
+    """Raw input folder, pipeline DuckDB file and published copies; empty fields fall back to the env vars."""
 
     raw_data_dir: str = ""
     warehouse_path: str = ""
+    serving_path: str = ""
+    analyst_path: str = ""
 
     def raw_dir(self) -> Path:
         """The input folder, absolute."""
@@ -31,6 +33,14 @@ class WarehouseResource(dg.ConfigurableResource):
     def database(self) -> Path:
         """The DuckDB file, absolute."""
         return Path(self.warehouse_path).resolve() if self.warehouse_path else paths.warehouse_path()
+
+    def serving(self) -> Path:
+        """The published copy the viewer reads, absolute."""
+        return Path(self.serving_path).resolve() if self.serving_path else paths.serving_path()
+
+    def analyst(self) -> Path:
+        """The published copy analysts read, absolute."""
+        return Path(self.analyst_path).resolve() if self.analyst_path else paths.analyst_path()
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:

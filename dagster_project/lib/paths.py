@@ -19,6 +19,9 @@ REFERENCE_DIR = PROJECT_ROOT / "tests" / "reference"
 # The embedded synthetic sample: what runs when nobody points RAW_DATA_DIR elsewhere.
 EMBEDDED_SAMPLE_DIR = DATA_DIR / "sample"
 DEFAULT_WAREHOUSE_PATH = DATA_DIR / "warehouse" / "warehouse.duckdb"
+# The published copies: swapped in whole after the quality gates pass, so readers never see a build.
+DEFAULT_SERVING_PATH = DATA_DIR / "published" / "serving.duckdb"
+DEFAULT_ANALYST_PATH = DATA_DIR / "published" / "analyst.duckdb"
 
 
 def _absolute(value: str | os.PathLike[str]) -> Path:
@@ -33,3 +36,13 @@ def raw_data_dir() -> Path:
 def warehouse_path() -> Path:
     """The pipeline's own DuckDB file, from WAREHOUSE_PATH, made absolute."""
     return _absolute(os.environ.get("WAREHOUSE_PATH") or DEFAULT_WAREHOUSE_PATH)
+
+
+def serving_path() -> Path:
+    """The viewer's published copy (aggregates only), from SERVING_PATH, made absolute."""
+    return _absolute(os.environ.get("SERVING_PATH") or DEFAULT_SERVING_PATH)
+
+
+def analyst_path() -> Path:
+    """The analysts' published copy (all of `marts`), from ANALYST_PATH, made absolute."""
+    return _absolute(os.environ.get("ANALYST_PATH") or DEFAULT_ANALYST_PATH)

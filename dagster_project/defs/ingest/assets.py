@@ -11,6 +11,7 @@ from dagster_project.defs.ingest.partitions import waves
 from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import SIDE_TABLES, replace_wave
+from dagster_project.lib.stages import INGEST_JOB
 from dagster_project.lib.wave_files import InputContractError, read_wave
 
 RAW_GROUP_KEYS = {group: dg.AssetKey(["raw", group]) for group in RESPONDENT_GROUPS}
@@ -68,7 +69,7 @@ def raw_wave(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
 
 
 ingest_job = dg.define_asset_job(
-    "ingest_wave",
+    INGEST_JOB,
     selection=dg.AssetSelection.assets(raw_wave),
     description="Load one wave's files into schema raw (replacing that wave only).",
 )

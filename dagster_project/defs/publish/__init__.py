@@ -1,0 +1,1 @@
+"""Publishing: the serving and analyst copies, swapped in atomically, and the publication log."""

@@ -1,0 +1,1 @@
+"""Quality gates: Great Expectations suites from expectations/ as blocking checks."""

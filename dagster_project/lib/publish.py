@@ -1,0 +1,349 @@
+"""Publishing: copies of the warehouse that readers open, swapped in whole, with a publication log.
+
+Readers never open the pipeline's own DuckDB file: DuckDB allows one writing process or many reading
+ones, never both, and a build replaces marts one by one. Instead, once the quality gates pass, each
+published copy is written as a new file beside the old one, checkpointed, fsynced and moved over it
+with `os.replace`, which is atomic on one file system: a reader that opens the path gets the old
+publication or the new one, complete, and a reader that had the old one open keeps reading it.
+
+- serving copy: every table of `marts` and `codebook` without a `respondent_id` column (aggregates,
+  dimensions, tests, quality results, the publication log); what the viewer reads.
+- analyst copy: every table of `marts` and `codebook`, respondent rows included.
+
+The publication log (`marts.publication` and its detail tables) records, per publication, the
+inputs (sha256 of every answer, population and codebook file), the row count and checksum of every
+published table, and every figure an earlier publication showed that this one changes (an automatic
+errata log). The log is carried from copy to copy: the current serving copy holds the whole history.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+
+from dagster_project.lib import quality
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT, SEEDS_DIR
+from dagster_project.lib.raw_store import quote
+
+PUBLISHED_SCHEMAS = ("marts", "codebook")
+# The log's own tables: published, but not part of what a publication's checksums describe.
+LOG_TABLES = {
+    "publication": (
+        "publication_id integer, published_at timestamp, project_commit varchar, is_synthetic_sample boolean, "
+        "quality_evaluation_id varchar, quality_summary varchar, n_changes integer"
+    ),
+    "publication_input": (
+        "publication_id integer, kind varchar, wave integer, respondent_group varchar, path varchar, "
+        "sha256 varchar, loaded_at timestamp"
+    ),
+    "publication_table": (
+        "publication_id integer, table_name varchar, in_serving_copy boolean, row_count bigint, checksum varchar"
+    ),
+    "publication_change": (
+        "publication_id integer, table_name varchar, figure_key varchar, figure varchar, "
+        "old_value double, new_value double"
+    ),
+}
+_CHANGE_COLUMNS = ["table_name", "figure_key", "figure", "old_value", "new_value"]
+# A figure that moves less than this is not a change: arithmetic noise, far below any shown precision.
+CHANGE_TOLERANCE = 1e-9
+
+
+@dataclass(frozen=True)
+class FigureSpec:
+    """Which figures of a published table the errata log compares, and the key that names one."""
+
+    table: str
+    key: tuple[str, ...]
+    figures: tuple[str, ...]
+
+
+# What a stakeholder was shown: shares, means, bases and whether a test was significant.
+COMPARED_FIGURES = (
+    FigureSpec("agg_answer_share", ("wave", "respondent_group", "item_id", "answer_code"), ("share", "n", "base_n")),
+    FigureSpec("agg_numeric", ("wave", "respondent_group", "item_id"), ("mean", "n")),
+    FigureSpec("agg_cooperation_model", ("wave", "respondent_group", "cooperation_model"), ("share", "n")),
+    FigureSpec(
+        "test_wave_change",
+        ("respondent_group", "item_id", "answer_code", "wave_from", "wave_to", "method"),
+        ("is_significant",),
+    ),
+    FigureSpec("test_subgroup", ("wave", "respondent_group", "item_id", "answer_code", "method"), ("is_significant",)),
+)
+
+
+class PublishRefused(RuntimeError):
+    """Publishing did not happen; the published copies are as they were."""
+
+
+@dataclass(frozen=True)
+class Publication:
+    """What one publish did."""
+
+    publication_id: int
+    serving_path: Path
+    analyst_path: Path
+    serving_tables: list[str]
+    analyst_tables: list[str]
+    n_changes: int
+    quality_summary: str
+
+
+def _published_tables(con: duckdb.DuckDBPyConnection, database: str) -> pd.DataFrame:
+    """Every table of the published schemas in a database, and whether it holds respondent rows."""
+    return con.execute(
+        """
+        select
+            schema_name || '.' || table_name as table_name,
+            bool_or(column_name = 'respondent_id') as has_respondent_rows
+        from duckdb_columns()
+        where database_name = ? and schema_name in ? and table_name not in ?
+        group by all
+        order by table_name
+        """,
+        [database, list(PUBLISHED_SCHEMAS), list(LOG_TABLES)],
+    ).df()
+
+
+def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
+    """Row count and an order-independent checksum of a table's content (sum of row hashes, mod 2^64)."""
+    rows, checksum = con.execute(
+        f"select count(*), format('{{:016x}}', coalesce(sum(hash(t))::hugeint % 18446744073709551616, 0)::ubigint) "
+        f"from {table} as t"
+    ).fetchone()
+    return int(rows), checksum
+
+
+def project_commit() -> str | None:
+    """The project's git commit (with `-dirty` for local changes), or PROJECT_COMMIT, or None."""
+    if os.environ.get("PROJECT_COMMIT"):
+        return os.environ["PROJECT_COMMIT"]
+    try:
+        described = subprocess.run(
+            ["git", "describe", "--always", "--dirty", "--abbrev=40"],
+            cwd=PROJECT_ROOT,
+            capture_output=True,
+            text=True,
+            timeout=10,
+            check=True,
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return described.stdout.strip() or None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _relative(path: str, root: Path) -> str:
+    try:
+        return str(Path(path).resolve().relative_to(root))
+    except ValueError:
+        return path
+
+
+def input_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, seeds_dir: Path = SEEDS_DIR) -> pd.DataFrame:
+    """The inputs of what is published: every loaded answer and population file, and the codebook seeds."""
+    loaded = con.execute(
+        "select kind, wave, respondent_group, source_file as path, sha256, loaded_at "
+        "from raw.source_files order by wave, respondent_group, kind"
+    ).df()
+    loaded["path"] = [_relative(path, raw_dir) for path in loaded["path"]]
+    seeds = pd.DataFrame(
+        [
+            {"kind": "codebook", "path": str(path.relative_to(seeds_dir.parent)), "sha256": _sha256(path)}
+            for path in sorted(seeds_dir.glob("*.csv"))
+        ]
+    )
+    return pd.concat([loaded, seeds], ignore_index=True)
+
+
+def _table_exists(con: duckdb.DuckDBPyConnection, database: str, schema: str, table: str) -> bool:
+    return bool(
+        con.execute(
+            "select count(*) from duckdb_tables() where database_name = ? and schema_name = ? and table_name = ?",
+            [database, schema, table],
+        ).fetchone()[0]
+    )
+
+
+def _log_columns(name: str) -> list[tuple[str, str]]:
+    """(column, type) of a log table."""
+    return [tuple(column.split()) for column in LOG_TABLES[name].split(", ")]
+
+
+def _typed_log_select(name: str, relation: str) -> str:
+    """A select of a log frame registered as relation, typed as LOG_TABLES says (an empty frame has no types)."""
+    return "select " + ", ".join(f"{c}::{t} as {c}" for c, t in _log_columns(name)) + f" from {relation}"
+
+
+def _previous_log(con: duckdb.DuckDBPyConnection, previous: str | None) -> dict[str, pd.DataFrame]:
+    """The publication log so far: from the current serving copy, else from the warehouse, else empty."""
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    log = {}
+    for table in LOG_TABLES:
+        names = [column for column, _ in _log_columns(table)]
+        log[table] = pd.DataFrame(columns=names)
+        for database in [previous, warehouse] if previous else [warehouse]:
+            if _table_exists(con, database, "marts", table):
+                log[table] = con.execute(f"select {', '.join(names)} from {database}.marts.{table}").df()
+                break
+    return log
+
+
+def figure_changes(con: duckdb.DuckDBPyConnection, previous: str) -> pd.DataFrame:
+    """Every compared figure of the previous publication that the warehouse now has otherwise (or not at all)."""
+    frames = []
+    for spec in COMPARED_FIGURES:
+        if not _table_exists(con, previous, "marts", spec.table):
+            continue
+        on = " and ".join(f"old.{quote(k)} is not distinct from new.{quote(k)}" for k in spec.key)
+        key_text = " || ', ' || ".join(f"'{k}=' || coalesce(old.{quote(k)}::varchar, 'null')" for k in spec.key)
+        for figure in spec.figures:
+            old, new = f"old.{quote(figure)}::double", f"new.{quote(figure)}::double"
+            frames.append(
+                con.execute(
+                    f"""
+                    select '{spec.table}' as table_name, {key_text} as figure_key, '{figure}' as figure,
+                           {old} as old_value, {new} as new_value
+                    from {previous}.marts.{spec.table} as old
+                    left join marts.{spec.table} as new on {on}
+                    where {old} is distinct from {new}
+                      and not coalesce(abs({old} - {new}) <= {CHANGE_TOLERANCE}, false)
+                    order by all
+                    """
+                ).df()
+            )
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=_CHANGE_COLUMNS)
+
+
+def _check_quality(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
+    """The last quality evaluation's id and summary; refuse when it has an error or does not exist."""
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    if not _table_exists(con, warehouse, "marts", "quality_result"):
+        raise PublishRefused("not published: marts.quality_result does not exist (run the quality stage first)")
+    results = con.execute(f"select * from {quality.RESULT_TABLE}").df()
+    if results.empty:
+        raise PublishRefused("not published: marts.quality_result is empty")
+    errors = quality.describe_failures(results, "error")
+    if errors:
+        raise PublishRefused("not published: quality checks failed with severity error: " + "; ".join(errors))
+    return str(results["evaluation_id"].iloc[0]), quality.summary_line(results)
+
+
+def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], log: dict[str, pd.DataFrame]) -> Path:
+    """Write the tables and the log into a new file beside target; checkpointed, fsynced, not yet in place."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staged = target.with_name(f"{target.name}.new-{os.getpid()}")
+    for leftover in (staged, staged.with_name(staged.name + ".wal")):
+        leftover.unlink(missing_ok=True)
+    con.execute(f"attach {quote(str(staged))} as staged_copy")
+    try:
+        for schema in PUBLISHED_SCHEMAS:
+            con.execute(f"create schema staged_copy.{schema}")
+        for table in tables:
+            con.execute(f"create table staged_copy.{table} as select * from {table}")
+        for name, frame in log.items():
+            con.register("incoming_log", frame)
+            con.execute(f"create table staged_copy.marts.{name} as {_typed_log_select(name, 'incoming_log')}")
+            con.unregister("incoming_log")
+        con.execute("checkpoint staged_copy")
+    finally:
+        con.execute("detach staged_copy")
+    with staged.open("rb") as handle:
+        os.fsync(handle.fileno())
+    return staged
+
+
+def _fsync_folder(folder: Path) -> None:
+    descriptor = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Path, raw_dir: Path) -> Publication:
+    """Check the quality gates, then write both copies with the log extended, and swap them in."""
+    evaluation_id, summary = _check_quality(con)
+    tables = _published_tables(con, con.execute("select current_database()").fetchone()[0])
+    serving_tables = tables.loc[~tables["has_respondent_rows"], "table_name"].tolist()
+    analyst_tables = tables["table_name"].tolist()
+
+    previous = None
+    if serving_path.exists():
+        con.execute(f"attach {quote(str(serving_path))} as previous_serving (read_only)")
+        previous = "previous_serving"
+    try:
+        log = _previous_log(con, previous)
+        changes = figure_changes(con, previous) if previous else pd.DataFrame(columns=_CHANGE_COLUMNS)
+    finally:
+        if previous:
+            con.execute(f"detach {previous}")
+
+    earlier = log["publication"]["publication_id"]
+    publication_id = int(earlier.max()) + 1 if len(earlier) else 1
+    published_at = datetime.now(UTC).replace(tzinfo=None)
+    checksums = [(table, table in serving_tables, *table_checksum(con, table)) for table in analyst_tables]
+    new_rows = {
+        "publication": pd.DataFrame(
+            [
+                {
+                    "publication_id": publication_id,
+                    "published_at": published_at,
+                    "project_commit": project_commit(),
+                    "is_synthetic_sample": raw_dir.resolve() == EMBEDDED_SAMPLE_DIR.resolve(),
+                    "quality_evaluation_id": evaluation_id,
+                    "quality_summary": summary,
+                    "n_changes": len(changes),
+                }
+            ]
+        ),
+        "publication_input": input_files(con, raw_dir).assign(publication_id=publication_id),
+        "publication_table": pd.DataFrame(
+            checksums, columns=["table_name", "in_serving_copy", "row_count", "checksum"]
+        ).assign(publication_id=publication_id),
+        "publication_change": changes.assign(publication_id=publication_id),
+    }
+    log = {
+        name: pd.concat([frame, new_rows[name]], ignore_index=True) if len(frame) else new_rows[name]
+        for name, frame in log.items()
+    }
+
+    # Both new files are complete before either replaces its predecessor.
+    staged_serving = _write_copy(con, serving_path, serving_tables, log)
+    staged_analyst = _write_copy(con, analyst_path, analyst_tables, log)
+    os.replace(staged_serving, serving_path)
+    os.replace(staged_analyst, analyst_path)
+    for folder in {serving_path.parent, analyst_path.parent}:
+        _fsync_folder(folder)
+    _store_log(con, log)
+    return Publication(
+        publication_id, serving_path, analyst_path, serving_tables, analyst_tables, len(changes), summary
+    )
+
+
+def _store_log(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame]) -> None:
+    """Keep the whole log in the warehouse too, so that a lost serving copy does not lose the history."""
+    con.execute("begin transaction")
+    try:
+        for name, frame in log.items():
+            con.register("incoming_log", frame)
+            con.execute(f"create or replace table marts.{name} as {_typed_log_select(name, 'incoming_log')}")
+            con.unregister("incoming_log")
+        con.execute("commit")
+    except BaseException:
+        con.execute("rollback")
+        raise
