@@ -9,6 +9,16 @@ from warehouse_build import build_warehouse
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 
 
+@pytest.fixture(scope="session", autouse=True)
+def published_copies_stay_out_of_the_project(tmp_path_factory):
+    """No test publishes over the project's own data/published: every default points into a temp folder."""
+    folder = tmp_path_factory.mktemp("published")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SERVING_PATH", str(folder / "serving.duckdb"))
+        patch.setenv("ANALYST_PATH", str(folder / "analyst.duckdb"))
+        yield folder
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory):
     """The embedded sample materialised through every job into a temporary warehouse."""

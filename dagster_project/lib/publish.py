@@ -246,9 +246,11 @@ def _check_quality(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
 def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], log: dict[str, pd.DataFrame]) -> Path:
     """Write the tables and the log into a new file beside target; checkpointed, fsynced, not yet in place."""
     target.parent.mkdir(parents=True, exist_ok=True)
+    # A publish that was killed half-way leaves its staged file; only one publish runs at a time
+    # (the writer pool), so every staged file found now is such a leftover.
+    for leftover in target.parent.glob(f"{target.name}.new-*"):
+        leftover.unlink()
     staged = target.with_name(f"{target.name}.new-{os.getpid()}")
-    for leftover in (staged, staged.with_name(staged.name + ".wal")):
-        leftover.unlink(missing_ok=True)
     con.execute(f"attach {quote(str(staged))} as staged_copy")
     try:
         for schema in PUBLISHED_SCHEMAS:
@@ -260,8 +262,11 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
             con.execute(f"create table staged_copy.marts.{name} as {_typed_log_select(name, 'incoming_log')}")
             con.unregister("incoming_log")
         con.execute("checkpoint staged_copy")
-    finally:
+    except BaseException:
         con.execute("detach staged_copy")
+        staged.unlink(missing_ok=True)
+        raise
+    con.execute("detach staged_copy")
     with staged.open("rb") as handle:
         os.fsync(handle.fileno())
     return staged
