@@ -84,7 +84,9 @@ def test_answers_outside_routing_are_a_warning_whose_count_equals_an_independent
     found = rows.set_index(["wave", "respondent_group"])["observed_value"]
 
     # the same count from the codebook's routing, parsed in Python, and the harmonised answers
-    answers = con.execute("select wave, respondent_group, respondent_id, item_id, answer_code from marts.fct_answer").df()
+    answers = con.execute(
+        "select wave, respondent_group, respondent_id, item_id, answer_code from marts.fct_answer"
+    ).df()
     codes = answers.set_index(["wave", "respondent_group", "respondent_id", "item_id"])["answer_code"].to_dict()
     routed = con.execute(
         "select distinct wave, respondent_group, item_id, asked_if from marts.dim_question where asked_if <> ''"
@@ -112,8 +114,8 @@ def test_answers_outside_routing_are_a_warning_whose_count_equals_an_independent
 BROKEN = {
     "negative weight": (
         "weights_positive_finite",
-        "update marts.fct_respondent set weight = -1 where respondent_id = "
-        "(select min(respondent_id) from marts.fct_respondent where wave = 2019 and respondent_group = 'schoolbesturen')",
+        "update marts.fct_respondent set weight = -1 where respondent_id = (select min(respondent_id) "
+        "from marts.fct_respondent where wave = 2019 and respondent_group = 'schoolbesturen')",
         (2019, "schoolbesturen"),
         1,
     ),

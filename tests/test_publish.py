@@ -1,0 +1,221 @@
+"""Publishing: what each copy holds, the publication log, the errata log, readers during a rebuild, bad input.
+
+Starts from the warehouse the embedded sample builds (the session fixture, which publishes into a
+temporary folder), copied before anything changes it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+from raw_files import BAD_INPUTS, copy_sample
+from warehouse_build import published_paths
+
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
+from dagster_project.lib.publish import LOG_TABLES, publish, table_checksum
+from dagster_project.pipeline import run_pipeline
+
+pytestmark = pytest.mark.slow
+
+READERS = 4
+
+
+def sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def copy_built(built, target: Path) -> Path:
+    """A copy of the built warehouse in target, with its published copies beside it."""
+    target.mkdir(parents=True, exist_ok=True)
+    warehouse = Path(shutil.copy(built[0], target / "warehouse.duckdb"))
+    shutil.copytree(published_paths(built[0])[0].parent, published_paths(warehouse)[0].parent)
+    return warehouse
+
+
+def tables_of(path: Path) -> dict[str, pd.DataFrame]:
+    """Every published table of a copy except the log, sorted on all columns."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [
+            f"{schema}.{table}"
+            for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            if table not in LOG_TABLES
+        ]
+        return {name: con.execute(f"select * from {name} order by all").df() for name in names}
+
+
+# --------------------------------------------------------------------------------------------------
+# what the copies hold
+
+
+def test_the_serving_copy_holds_no_respondent_rows_and_the_analyst_copy_holds_them_all(built, con):
+    serving, analyst = published_paths(built[0])
+    with duckdb.connect(str(serving), read_only=True) as served:
+        columns = served.execute("select table_name, column_name from duckdb_columns()").df()
+        tables = set(served.execute("select table_name from duckdb_tables()").df()["table_name"])
+    assert "respondent_id" not in set(columns["column_name"])
+    assert {"agg_answer_share", "agg_numeric", "test_wave_change", "test_subgroup", "quality_result"} <= tables
+    assert {"dim_question", "publication", "publication_change"} <= tables
+    assert not {"fct_answer", "fct_respondent"} & tables
+
+    with duckdb.connect(str(analyst), read_only=True) as analysts:
+        for table in ("fct_answer", "fct_respondent", "agg_answer_share", "test_wave_change", "quality_result"):
+            rows = analysts.execute(f"select count(*) from marts.{table}").fetchone()[0]
+            assert rows == con.execute(f"select count(*) from marts.{table}").fetchone()[0], table
+            assert rows > 0, table
+
+
+def test_the_publication_log_names_every_input_with_its_sha256_and_every_table_with_its_checksum(built):
+    serving, analyst = published_paths(built[0])
+    with duckdb.connect(str(serving), read_only=True) as served:
+        publication = served.execute("select * from marts.publication").df()
+        inputs = served.execute("select * from marts.publication_input").df()
+        tables = served.execute("select * from marts.publication_table").df()
+    assert publication["publication_id"].tolist() == [1]
+    assert publication["is_synthetic_sample"].tolist() == [True]
+    assert publication["quality_summary"].iloc[0].endswith("0 errors, 1 warnings")
+
+    expected = {
+        str(path.relative_to(EMBEDDED_SAMPLE_DIR)): sha256(path)
+        for folder in ("waves", "population")
+        for path in (EMBEDDED_SAMPLE_DIR / folder).rglob("*")
+        if path.is_file()
+    } | {str(path.relative_to(SEEDS_DIR.parent)): sha256(path) for path in SEEDS_DIR.glob("*.csv")}
+    assert dict(zip(inputs["path"], inputs["sha256"], strict=True)) == expected
+
+    with duckdb.connect(str(analyst), read_only=True) as analysts:
+        for row in tables.itertuples():
+            assert table_checksum(analysts, row.table_name) == (row.row_count, row.checksum), row.table_name
+    assert tables.set_index("table_name").loc["marts.fct_answer", "in_serving_copy"] == False  # noqa: E712
+
+
+def test_a_changed_figure_is_logged_with_its_old_and_new_value_and_nothing_else_is(built, tmp_path):
+    warehouse = copy_built(built, tmp_path)
+    serving, analyst = published_paths(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        old_mean = con.execute(
+            "select mean from marts.agg_numeric where wave = 2019 and respondent_group = 'schoolbesturen'"
+        ).fetchone()[0]
+        con.execute(
+            "update marts.agg_numeric set mean = mean + 0.25 where wave = 2019 and respondent_group = 'schoolbesturen'"
+        )
+        con.execute(
+            "update marts.test_subgroup set is_significant = not is_significant "
+            "where wave = 2019 and respondent_group = 'basisscholen' and item_id = 'rapportcijfer' "
+            "and method = 'svyttest'"
+        )
+        publication = publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
+
+    assert publication.publication_id == 2
+    assert publication.n_changes == 2
+    with duckdb.connect(str(serving), read_only=True) as served:
+        changes = served.execute("select * from marts.publication_change order by table_name").df()
+        log = served.execute("select publication_id, n_changes from marts.publication order by 1").fetchall()
+    assert log == [(1, 0), (2, 2)]
+    mean = changes[changes["table_name"] == "agg_numeric"].iloc[0]
+    assert mean["figure"] == "mean"
+    assert mean["figure_key"] == "wave=2019, respondent_group=schoolbesturen, item_id=rapportcijfer"
+    assert mean["old_value"] == pytest.approx(old_mean, abs=0) and mean["new_value"] == pytest.approx(old_mean + 0.25)
+    flipped = changes[changes["table_name"] == "test_subgroup"].iloc[0]
+    assert flipped["figure"] == "is_significant" and {flipped["old_value"], flipped["new_value"]} == {0.0, 1.0}
+    assert set(changes["publication_id"]) == {2}
+
+
+# --------------------------------------------------------------------------------------------------
+# a full rebuild from the same inputs while four readers read the serving copy
+
+
+@pytest.fixture(scope="module")
+def rebuilt(built, tmp_path_factory):
+    """Rebuild and publish from the same files while READERS processes read the serving copy in a loop."""
+    root = tmp_path_factory.mktemp("rebuild")
+    warehouse = copy_built(built, root)
+    serving, analyst = published_paths(warehouse)
+    before = {"serving": tables_of(serving), "analyst": tables_of(analyst)}
+    stop = root / "stop"
+    reader = Path(__file__).with_name("serving_reader.py")
+    readers = [
+        subprocess.Popen(
+            [sys.executable, str(reader), str(serving), str(stop)], stdout=subprocess.PIPE, text=True, cwd=root
+        )
+        for _ in range(READERS)
+    ]
+    try:
+        stages = run_pipeline(EMBEDDED_SAMPLE_DIR, warehouse, serving=serving, analyst=analyst)
+        time.sleep(2)  # let every reader see the new publication for a while too
+    finally:
+        stop.touch()
+        outputs = [process.communicate(timeout=60)[0] for process in readers]
+    reads = [[json.loads(line) for line in output.splitlines() if line.strip()] for output in outputs]
+    after = {"serving": tables_of(serving), "analyst": tables_of(analyst)}
+    return stages, reads, before, after, serving
+
+
+def test_readers_during_a_rebuild_never_fail_and_always_see_one_complete_publication(rebuilt):
+    stages, reads, _, _, _ = rebuilt
+    assert stages[-1].label == "publish" and stages[-1].success, stages[-1].message
+    assert len(reads) == READERS
+    for lines in reads:
+        errors = [line["error"] for line in lines if "error" in line]
+        assert errors == [], errors[:3]
+        assert len(lines) >= 20
+        assert all(line["mismatched"] == [] and line["tables"] > 10 for line in lines)
+        # each reader saw the old publication, then the new one, never a mix or a step back
+        seen = [line["publication"] for line in lines]
+        assert seen == sorted(seen) and set(seen) == {1, 2}, sorted(set(seen))
+
+
+def test_the_same_inputs_published_again_give_identical_tables_and_no_change_rows(rebuilt):
+    _, _, before, after, serving = rebuilt
+    for copy in ("serving", "analyst"):
+        assert before[copy].keys() == after[copy].keys()
+        for name, frame in before[copy].items():
+            if name == "marts.quality_result":  # its evaluation id and time are new each time
+                frame = frame.drop(columns=["evaluation_id", "evaluated_at"])
+                other = after[copy][name].drop(columns=["evaluation_id", "evaluated_at"])
+            else:
+                other = after[copy][name]
+            pd.testing.assert_frame_equal(frame, other, check_exact=True, obj=f"{copy} {name}")
+    with duckdb.connect(str(serving), read_only=True) as served:
+        assert served.execute("select count(*) from marts.publication_change").fetchone()[0] == 0
+        sums = served.execute(
+            "select publication_id, table_name, checksum from marts.publication_table "
+            "where table_name <> 'marts.quality_result' order by table_name, publication_id"
+        ).df()
+    pairs = sums.groupby("table_name")["checksum"].agg(list)
+    assert all(len(values) == 2 and values[0] == values[1] for values in pairs), pairs
+
+
+# --------------------------------------------------------------------------------------------------
+# bad input never reaches the published copies
+
+
+@pytest.fixture(scope="module")
+def published_once(built, tmp_path_factory) -> Path:
+    return copy_built(built, tmp_path_factory.mktemp("published_once"))
+
+
+@pytest.mark.parametrize(("make_bad", "wave", "bad_file", "problems"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+def test_a_refused_file_leaves_both_published_copies_byte_identical(
+    make_bad, wave, bad_file, problems, published_once, tmp_path
+):
+    serving, analyst = published_paths(published_once)
+    before = (sha256(serving), sha256(analyst))
+    raw = copy_sample(tmp_path / "raw")
+    make_bad(raw)
+
+    stages = run_pipeline(raw, published_once, serving=serving, analyst=analyst)
+
+    refused = stages[-1]
+    assert not refused.success and refused.label.startswith("ingest") and f"wave {wave}" in refused.label
+    assert f"wave {wave} refused, nothing changed" in refused.message
+    assert str((raw / bad_file).resolve()) in refused.message
+    assert (sha256(serving), sha256(analyst)) == before
