@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 export DAGSTER_HOME := $(CURDIR)/dagster_home
 
-.PHONY: install run test dev bench lint format sample clean docs
+.PHONY: install run test dev bench lint format sample clean docs rollback
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -22,6 +22,9 @@ run: $(INSTALLED) ## load every wave under RAW_DATA_DIR (default: the embedded s
 
 test: $(INSTALLED) ## every test
 	$(BIN)/python -m pytest
+
+rollback: $(INSTALLED) ## serve the previous publication again (run again to undo)
+	$(BIN)/python -m dagster_project.rollback
 
 dev: $(INSTALLED) ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000

@@ -21,7 +21,7 @@ from raw_files import BAD_INPUTS, copy_sample
 from warehouse_build import published_paths
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
-from dagster_project.lib.publish import LOG_TABLES, publish, table_checksum
+from dagster_project.lib.publish import LOG_TABLES, PublishRefused, publish, rollback, table_checksum
 from dagster_project.pipeline import run_pipeline
 
 pytestmark = pytest.mark.slow
@@ -127,6 +127,35 @@ def test_a_changed_figure_is_logged_with_its_old_and_new_value_and_nothing_else_
     flipped = changes[changes["table_name"] == "test_subgroup"].iloc[0]
     assert flipped["figure"] == "is_significant" and {flipped["old_value"], flipped["new_value"]} == {0.0, 1.0}
     assert set(changes["publication_id"]) == {2}
+
+
+def test_a_rollback_serves_the_previous_publication_again_and_numbers_are_never_reused(built, tmp_path):
+    warehouse = copy_built(built, tmp_path)
+    serving, analyst = published_paths(warehouse)
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR).publication_id == 2
+    first = sha256(published_paths(built[0])[0])
+
+    assert rollback(serving, analyst) == 1
+    assert sha256(serving) == first  # the very file publication 1 was
+    with duckdb.connect(str(analyst), read_only=True) as analysts:
+        assert analysts.execute("select max(publication_id) from marts.publication").fetchone()[0] == 1
+    assert rollback(serving, analyst) == 2  # and back again
+
+    assert rollback(serving, analyst) == 1
+    with duckdb.connect(str(warehouse)) as con:
+        assert publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR).publication_id == 3
+    with duckdb.connect(str(serving), read_only=True) as served:
+        assert served.execute("select list(publication_id order by 1) from marts.publication").fetchone()[0] == [1, 3]
+
+
+def test_a_rollback_without_a_kept_copy_is_refused_and_changes_nothing(built, tmp_path):
+    warehouse = copy_built(built, tmp_path)
+    serving, analyst = published_paths(warehouse)
+    before = sha256(serving)
+    with pytest.raises(PublishRefused, match="no previous publication kept beside"):
+        rollback(serving, analyst)
+    assert sha256(serving) == before
 
 
 # --------------------------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -248,8 +249,9 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
     target.parent.mkdir(parents=True, exist_ok=True)
     # A publish that was killed half-way leaves its staged file; only one publish runs at a time
     # (the writer pool), so every staged file found now is such a leftover.
-    for leftover in target.parent.glob(f"{target.name}.new-*"):
-        leftover.unlink()
+    for pattern in (f"{target.name}.new-*", f"{target.name}.previous-*"):
+        for leftover in target.parent.glob(pattern):
+            leftover.unlink()
     staged = target.with_name(f"{target.name}.new-{os.getpid()}")
     con.execute(f"attach {quote(str(staged))} as staged_copy")
     try:
@@ -298,8 +300,7 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Pa
         if previous:
             con.execute(f"detach {previous}")
 
-    earlier = log["publication"]["publication_id"]
-    publication_id = int(earlier.max()) + 1 if len(earlier) else 1
+    publication_id = _next_publication_id(con, log)
     published_at = datetime.now(UTC).replace(tzinfo=None)
     checksums = [(table, table in serving_tables, *table_checksum(con, table)) for table in analyst_tables]
     new_rows = {
@@ -330,14 +331,66 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Pa
     # Both new files are complete before either replaces its predecessor.
     staged_serving = _write_copy(con, serving_path, serving_tables, log)
     staged_analyst = _write_copy(con, analyst_path, analyst_tables, log)
-    os.replace(staged_serving, serving_path)
-    os.replace(staged_analyst, analyst_path)
+    for staged, target in ((staged_serving, serving_path), (staged_analyst, analyst_path)):
+        keep_previous(target)
+        os.replace(staged, target)
     for folder in {serving_path.parent, analyst_path.parent}:
         _fsync_folder(folder)
     _store_log(con, log)
     return Publication(
         publication_id, serving_path, analyst_path, serving_tables, analyst_tables, len(changes), summary
     )
+
+
+def previous_path(target: Path) -> Path:
+    """Where the publication before the current one of a copy is kept, for a rollback."""
+    return target.with_name(f"{target.name}.previous")
+
+
+def keep_previous(target: Path) -> None:
+    """Keep the current copy as `<name>.previous` (a hard link: no data copied), replacing the one kept before.
+
+    The link is made under a temporary name and moved into place, so the kept copy too is always whole.
+    """
+    if not target.exists():
+        return
+    linked = target.with_name(f"{target.name}.previous-{os.getpid()}")
+    linked.unlink(missing_ok=True)
+    os.link(target, linked)
+    os.replace(linked, previous_path(target))
+
+
+def rollback(serving_path: Path, analyst_path: Path) -> int:
+    """Put the kept previous copies back in place, atomically each; return the publication now served.
+
+    The rolled-back copies become the new `.previous`, so a second rollback undoes the first.
+    """
+    for target in (serving_path, analyst_path):
+        if not previous_path(target).exists():
+            raise PublishRefused(f"no previous publication kept beside {target}: nothing to roll back to")
+    for target in (serving_path, analyst_path):
+        kept = previous_path(target)
+        staged = target.with_name(f"{target.name}.new-{os.getpid()}")
+        shutil.copyfile(kept, staged)
+        with staged.open("rb") as handle:
+            os.fsync(handle.fileno())
+        keep_previous(target)
+        os.replace(staged, target)
+        _fsync_folder(target.parent)
+    with duckdb.connect(str(serving_path), read_only=True) as con:
+        return int(con.execute("select max(publication_id) from marts.publication").fetchone()[0])
+
+
+def _next_publication_id(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame]) -> int:
+    """One more than any publication the serving copy's log or the warehouse's log has seen.
+
+    After a rollback the serving copy's log ends earlier than the warehouse's: numbers are never reused.
+    """
+    seen = log["publication"]["publication_id"].dropna().astype(int).tolist()
+    warehouse = con.execute("select current_database()").fetchone()[0]
+    if _table_exists(con, warehouse, "marts", "publication"):
+        seen.append(con.execute("select coalesce(max(publication_id), 0) from marts.publication").fetchone()[0])
+    return max(seen, default=0) + 1
 
 
 def _store_log(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame]) -> None:
