@@ -59,7 +59,14 @@ def measure(scale: float, root: Path) -> dict[str, float]:
     """Every stage of one full build at one scale."""
     raw, generation = _sample(scale, root)
     warehouse = root / "warehouse.duckdb"
-    stages = run_pipeline(raw, warehouse, log_dir=root / "logs")
+    published = root / "published"
+    stages = run_pipeline(
+        raw,
+        warehouse,
+        serving=published / "serving.duckdb",
+        analyst=published / "analyst.duckdb",
+        log_dir=root / "logs",
+    )
     if not stages[-1].success:
         raise RuntimeError(f"build failed at {stages[-1].label}: {stages[-1].message}")
     figures = {"generate sample": generation}
