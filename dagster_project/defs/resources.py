@@ -9,10 +9,6 @@ import duckdb
 
 from dagster_project.lib import paths
 
-# Every asset that writes the DuckDB file runs in this pool, whose limit is 1: DuckDB allows one
-# writing process at a time.
-WAREHOUSE_WRITER_POOL = "warehouse_writer"
-
 # Everything downstream of the raw files updates itself once a wave has loaded (under `make dev`, whose
 # daemon runs the automation sensor): dropping a wave's files is the whole job of a data engineer.
 AFTER_UPSTREAM = dg.AutomationCondition.eager()

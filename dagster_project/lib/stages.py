@@ -21,6 +21,9 @@ class Stage:
 
 
 INGEST_JOB = "ingest_wave"
+# Every asset that writes the pipeline's DuckDB file runs in this Dagster pool, whose limit is 1
+# (dagster_home/dagster.yaml): DuckDB allows one writing process at a time.
+WAREHOUSE_WRITER_POOL = "warehouse_writer"
 
 STAGES: tuple[Stage, ...] = (
     Stage("weights", "build_weights", ("weights",), "Rake every wave and group in schema raw; replace schema weights."),

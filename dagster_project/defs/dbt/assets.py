@@ -7,8 +7,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
-from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.dbt_project import dbt_executable, dbt_project
+from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
 PROJECT = dbt_project()
 
@@ -19,6 +20,17 @@ class WarehouseTranslator(DagsterDbtTranslator):
     def get_automation_condition(self, dbt_resource_props: Mapping[str, Any]) -> dg.AutomationCondition | None:
         """Every model and seed follows its upstream (new waves, weights, codebook rows)."""
         return AFTER_UPSTREAM
+
+    def get_asset_check_spec(
+        self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str, project: Any
+    ) -> dg.AssetCheckSpec | None:
+        """Every dbt test runs whenever the model it tests does, under automation too.
+
+        A check without an automation condition is left out of the runs the automation sensor
+        launches: dbt would build the models and skip their tests.
+        """
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        return spec._replace(automation_condition=dg.AutomationCondition.any_deps_updated()) if spec else None
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         """The dbt folder of a model (its fqn after the project name), or `codebook` for seeds."""

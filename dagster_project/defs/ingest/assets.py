@@ -8,10 +8,10 @@ depend on them.
 import dagster as dg
 
 from dagster_project.defs.ingest.partitions import waves
-from dagster_project.defs.resources import WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import SIDE_TABLES, replace_wave
-from dagster_project.lib.stages import INGEST_JOB
+from dagster_project.lib.stages import INGEST_JOB, WAREHOUSE_WRITER_POOL
 from dagster_project.lib.wave_files import InputContractError, read_wave
 
 RAW_GROUP_KEYS = {group: dg.AssetKey(["raw", group]) for group in RESPONDENT_GROUPS}

@@ -5,9 +5,10 @@ import json
 import dagster as dg
 
 from dagster_project.defs.quality.assets import QUALITY_RESULT_KEY
-from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.dbt_project import dbt_project
 from dagster_project.lib.publish import PublishRefused, publish
+from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
 SERVING_KEY = dg.AssetKey(["published", "serving_copy"])
 ANALYST_KEY = dg.AssetKey(["published", "analyst_copy"])

@@ -13,8 +13,9 @@ import uuid
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
-from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib import quality
+from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
 QUALITY_RESULT_KEY = dg.AssetKey(["marts", "quality_result"])
 CHECKS = quality.load_checks()

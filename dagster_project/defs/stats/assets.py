@@ -5,7 +5,7 @@ from collections.abc import Callable
 import dagster as dg
 import pandas as pd
 
-from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
     load_answers,
@@ -13,6 +13,7 @@ from dagster_project.lib.significance import (
     subgroup_tests,
     wave_change_tests,
 )
+from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
 _UPSTREAM = [dg.AssetKey(["marts", name]) for name in ("fct_answer", "fct_respondent", "dim_question")]
 

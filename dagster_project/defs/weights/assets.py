@@ -3,7 +3,8 @@
 import dagster as dg
 
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS, RAW_SIDE_KEYS
-from dagster_project.defs.resources import AFTER_UPSTREAM, WAREHOUSE_WRITER_POOL, WarehouseResource
+from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
+from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 from dagster_project.lib.weighting import compute_weights, replace_weights
 
 WEIGHT_KEYS = {
