@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.lib import paths
+from dagster_project.lib.dead_runs import run_tags
 from dagster_project.lib.stages import INGEST_JOB, STAGES
 from dagster_project.lib.wave_files import discover_waves
 
@@ -122,7 +123,13 @@ def run_pipeline(
             log = (log_dir / f"{job_name}{'_' + partition if partition else ''}.log").open("w")
         with log as handle, contextlib.redirect_stdout(handle) if handle else contextlib.nullcontext():
             result = definitions.resolve_job_def(job_name).execute_in_process(
-                instance=instance, partition_key=partition, resources=resources, run_config=QUIET, raise_on_error=False
+                instance=instance,
+                partition_key=partition,
+                resources=resources,
+                run_config=QUIET,
+                raise_on_error=False,
+                # the process's pid: a later `make run` can tell this run died with it (lib/dead_runs.py)
+                tags=run_tags(),
             )
         stage = StageResult(label, time.perf_counter() - started, result, result.get_asset_check_evaluations())
         stages.append(stage)

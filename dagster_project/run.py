@@ -15,6 +15,7 @@ import dagster as dg
 import duckdb
 
 from dagster_project.lib import paths, quality
+from dagster_project.lib.dead_runs import describe_slot_holders, release_dead_runs
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import row_counts
 from dagster_project.lib.wave_files import discover_waves
@@ -65,11 +66,18 @@ def main() -> int:
         print(f"error: no wave folders under {raw_dir / 'waves'}", file=sys.stderr)
         return 1
 
+    instance = _instance()
+    if instance.is_persistent:
+        # A killed earlier run would otherwise keep the warehouse_writer slot, and this one wait forever.
+        for line in release_dead_runs(instance):
+            print(f"recovered: {line}")
+        for line in describe_slot_holders(instance):
+            print(f"waiting: {line}")
     log_dir = paths.DBT_DIR / "logs" / "make_run"
     stages = run_pipeline(
         raw_dir,
         warehouse,
-        _instance(),
+        instance,
         log_dir=log_dir,
         on_stage_start=lambda label: print(f"[{label}] ...", end=" ", flush=True),
         on_stage_end=_report,
