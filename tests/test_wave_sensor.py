@@ -152,3 +152,30 @@ def test_the_run_requests_resolve_to_partitions_of_the_ingest_job(raw):
     assert [request.partition_key for request in data.run_requests] == ["2016", "2019"]
     for request in data.run_requests:
         assert request.tags["dagster/partition"] == request.partition_key
+
+
+def test_the_sensors_and_the_weekly_rebuild_start_running_and_the_rebuild_covers_every_stage():
+    # under `make dev` nothing is switched on by hand: dropping a wave's files is the whole routine
+    from dagster_project.definitions import defs
+    from dagster_project.defs.automation import AUTOMATION_SENSOR, REBUILD_JOB, WEEKLY_SCHEDULE
+    from dagster_project.lib.stages import STAGES
+
+    definitions = defs()
+    sensors = {sensor.name: sensor for sensor in definitions.get_repository_def().sensor_defs}
+    # one automation sensor over every asset: Dagster adds no default one beside it
+    assert set(sensors) == {"wave_files_sensor", AUTOMATION_SENSOR}
+    assert all(sensor.default_status == dg.DefaultSensorStatus.RUNNING for sensor in sensors.values())
+    schedule = definitions.resolve_schedule_def(WEEKLY_SCHEDULE)
+    assert schedule.default_status == dg.DefaultScheduleStatus.RUNNING
+    assert schedule.job_name == REBUILD_JOB
+
+    graph = definitions.resolve_asset_graph()
+    by_stage = {
+        stage.label: {key for key in graph.get_all_asset_keys() if graph.get(key).group_name in stage.groups}
+        for stage in STAGES
+    }
+    assert all(by_stage.values()), by_stage
+    job = definitions.resolve_job_def(REBUILD_JOB)
+    assert set(job.asset_layer.selected_asset_keys) == set().union(*by_stage.values())
+    # daemon-launched runs execute their steps in one process, not one process per step
+    assert job.executor_def is dg.in_process_executor

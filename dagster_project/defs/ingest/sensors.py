@@ -4,18 +4,21 @@ import json
 
 import dagster as dg
 
+from dagster_project.defs.automation import sensor_interval
 from dagster_project.defs.ingest.assets import ingest_job
 from dagster_project.defs.ingest.partitions import waves
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib.wave_files import discover_waves, wave_fingerprint
 
 
-@dg.sensor(job=ingest_job, minimum_interval_seconds=60, default_status=dg.DefaultSensorStatus.STOPPED)
+@dg.sensor(job=ingest_job, minimum_interval_seconds=sensor_interval(60), default_status=dg.DefaultSensorStatus.RUNNING)
 def wave_files_sensor(context: dg.SensorEvaluationContext, warehouse: WarehouseResource) -> dg.SensorResult:
     """Request a load for every wave whose files are new or changed since the last evaluation.
 
     The cursor keeps a fingerprint (names and sha256 of the files) per wave; the run key carries it,
-    so the same files are never loaded twice and a corrected file is loaded again.
+    so the same files are never loaded twice and a corrected file is loaded again. It starts RUNNING
+    with the daemon (`make dev`), every 60 s or SENSOR_INTERVAL_SECONDS; the automation sensor of
+    `defs/automation.py` then builds and publishes what follows.
     """
     raw_dir = warehouse.raw_dir()
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
