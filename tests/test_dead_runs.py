@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import select
 import shutil
@@ -15,6 +16,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from warehouse_build import published_paths
 
 from dagster_project.lib.dead_runs import (
     HOST_TAG,
@@ -158,7 +160,12 @@ def _dbt_build_running(pgid):
 
 
 @pytest.mark.slow
-def test_a_make_run_killed_during_dbt_does_not_block_the_next_one(tmp_path):
+def test_a_make_run_killed_during_dbt_leaves_the_published_copies_intact_and_does_not_block_the_next_one(
+    tmp_path, built
+):
+    # published copies from an earlier publication (the session's build of the sample)
+    serving, analyst = (shutil.copy(path, tmp_path / path.name) for path in published_paths(built[0]))
+    published = {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in (serving, analyst)}
     home = tmp_path / "dagster_home"
     home.mkdir()
     shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home)
@@ -168,8 +175,8 @@ def test_a_make_run_killed_during_dbt_does_not_block_the_next_one(tmp_path):
         "DAGSTER_HOME": str(home),
         "RAW_DATA_DIR": str(EMBEDDED_SAMPLE_DIR),
         "WAREHOUSE_PATH": str(warehouse),
-        "SERVING_PATH": str(tmp_path / "serving.duckdb"),
-        "ANALYST_PATH": str(tmp_path / "analyst.duckdb"),
+        "SERVING_PATH": str(serving),
+        "ANALYST_PATH": str(analyst),
         "PYTHONUNBUFFERED": "1",
     }
     command = [sys.executable, "-m", "dagster_project.run"]
@@ -191,6 +198,12 @@ def test_a_make_run_killed_during_dbt_does_not_block_the_next_one(tmp_path):
             os.killpg(first.pid, signal.SIGKILL)
         first.wait()
         first.stdout.close()
+
+    # the killed build never reached publishing: both copies are the files they were, and open
+    assert {path: hashlib.sha256(Path(path).read_bytes()).hexdigest() for path in published} == published
+    for path in published:
+        with duckdb.connect(str(path), read_only=True) as copy:
+            assert copy.execute("select max(publication_id) from marts.publication").fetchone()[0] == 1
 
     with dg.DagsterInstance.from_config(str(home)) as instance:
         # What blocked the next run: the killed run still STARTED and holding the pool's only slot.
@@ -225,3 +238,5 @@ def test_a_make_run_killed_during_dbt_does_not_block_the_next_one(tmp_path):
         assert instance.get_run_by_id(killed.run_id).status == dg.DagsterRunStatus.FAILURE
     with duckdb.connect(str(warehouse), read_only=True) as con:
         assert con.execute("select count(*) from marts.fct_answer").fetchone()[0] > 0
+    with duckdb.connect(str(serving), read_only=True) as copy:
+        assert copy.execute("select max(publication_id) from marts.publication").fetchone()[0] == 2

@@ -18,7 +18,6 @@ errata log). The log is carried from copy to copy: the current serving copy hold
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 import subprocess
@@ -32,6 +31,7 @@ import pandas as pd
 from dagster_project.lib import quality
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT, SEEDS_DIR
 from dagster_project.lib.raw_store import quote
+from dagster_project.lib.wave_files import sha256_of
 
 PUBLISHED_SCHEMAS = ("marts", "codebook")
 # The log's own tables: published, but not part of what a publication's checksums describe.
@@ -140,14 +140,6 @@ def project_commit() -> str | None:
     return described.stdout.strip() or None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _relative(path: str, root: Path) -> str:
     try:
         return str(Path(path).resolve().relative_to(root))
@@ -164,7 +156,7 @@ def input_files(con: duckdb.DuckDBPyConnection, raw_dir: Path, seeds_dir: Path =
     loaded["path"] = [_relative(path, raw_dir) for path in loaded["path"]]
     seeds = pd.DataFrame(
         [
-            {"kind": "codebook", "path": str(path.relative_to(seeds_dir.parent)), "sha256": _sha256(path)}
+            {"kind": "codebook", "path": str(path.relative_to(seeds_dir.parent)), "sha256": sha256_of(path)}
             for path in sorted(seeds_dir.glob("*.csv"))
         ]
     )
@@ -188,6 +180,14 @@ def _log_columns(name: str) -> list[tuple[str, str]]:
 def _typed_log_select(name: str, relation: str) -> str:
     """A select of a log frame registered as relation, typed as LOG_TABLES says (an empty frame has no types)."""
     return "select " + ", ".join(f"{c}::{t} as {c}" for c, t in _log_columns(name)) + f" from {relation}"
+
+
+def _create_log_tables(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame], schema: str) -> None:
+    """Create (or replace) every log table in schema from the log's frames."""
+    for name, frame in log.items():
+        con.register("incoming_log", frame)
+        con.execute(f"create or replace table {schema}.{name} as {_typed_log_select(name, 'incoming_log')}")
+        con.unregister("incoming_log")
 
 
 def _previous_log(con: duckdb.DuckDBPyConnection, previous: str | None) -> dict[str, pd.DataFrame]:
@@ -259,10 +259,7 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
             con.execute(f"create schema staged_copy.{schema}")
         for table in tables:
             con.execute(f"create table staged_copy.{table} as select * from {table}")
-        for name, frame in log.items():
-            con.register("incoming_log", frame)
-            con.execute(f"create table staged_copy.marts.{name} as {_typed_log_select(name, 'incoming_log')}")
-            con.unregister("incoming_log")
+        _create_log_tables(con, log, "staged_copy.marts")
         con.execute("checkpoint staged_copy")
     except BaseException:
         con.execute("detach staged_copy")
@@ -397,10 +394,7 @@ def _store_log(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame]) -> 
     """Keep the whole log in the warehouse too, so that a lost serving copy does not lose the history."""
     con.execute("begin transaction")
     try:
-        for name, frame in log.items():
-            con.register("incoming_log", frame)
-            con.execute(f"create or replace table marts.{name} as {_typed_log_select(name, 'incoming_log')}")
-            con.unregister("incoming_log")
+        _create_log_tables(con, log, "marts")
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
