@@ -33,23 +33,22 @@ class StageResult:
     result: dg.ExecuteInProcessResult
     checks: list = field(default_factory=list)
 
-    @property
-    def failed_checks(self) -> list[str]:
-        """Asset checks (dbt tests, quality gates) that failed with severity error; warnings do not fail a stage."""
+    def _failed_with(self, severity: dg.AssetCheckSeverity) -> list[str]:
         return [
             check.asset_check_key.to_user_string()
             for check in self.checks
-            if not check.passed and check.severity == dg.AssetCheckSeverity.ERROR
+            if not check.passed and check.severity == severity
         ]
+
+    @property
+    def failed_checks(self) -> list[str]:
+        """Asset checks (dbt tests, quality gates) that failed with severity error; warnings do not fail a stage."""
+        return self._failed_with(dg.AssetCheckSeverity.ERROR)
 
     @property
     def warned_checks(self) -> list[str]:
         """Asset checks that failed with severity warning: recorded and shown, not blocking."""
-        return [
-            check.asset_check_key.to_user_string()
-            for check in self.checks
-            if not check.passed and check.severity == dg.AssetCheckSeverity.WARN
-        ]
+        return self._failed_with(dg.AssetCheckSeverity.WARN)
 
     @property
     def success(self) -> bool:
