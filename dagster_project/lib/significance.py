@@ -36,30 +36,13 @@ NUMERIC_METHODS = ("svyttest",)
 DEFAULT_METHODS = ("rao_scott_f", "svyttest")
 KINDCENTRUM_ITEM = "noemer"
 
+# The answers as dbt prepares them (intermediate.int_significance_answers), in a fixed row order: the
+# tests sum weights in numpy, and the same inputs must give the same bits.
 ANSWERS_QUERY = """
-select
-    answers.wave,
-    answers.respondent_group,
-    answers.respondent_id,
-    answers.question_id,
-    answers.item_id,
-    answers.answer_code,
-    answers.answer_value,
-    answers.weight,
-    questions.question_type,
-    respondents.is_kindcentrum
-from marts.fct_answer as answers
-inner join marts.dim_question as questions
-    on answers.wave = questions.wave
-    and answers.respondent_group = questions.respondent_group
-    and answers.item_id = questions.item_id
-inner join marts.fct_respondent as respondents
-    on answers.wave = respondents.wave
-    and answers.respondent_group = respondents.respondent_group
-    and answers.respondent_id = respondents.respondent_id
--- A fixed row order: the tests sum weights in numpy, and the same inputs must give the same bits.
-order by answers.wave, answers.respondent_group, answers.item_id, answers.respondent_id
+select * from intermediate.int_significance_answers
+order by wave, respondent_group, item_id, respondent_id
 """
+SCHEMA = "stats"
 
 
 def load_answers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -210,7 +193,9 @@ def subgroup_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> p
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:
-    """Replace `marts.<name>` by the frame in one statement."""
+    """Replace `stats.<name>` by the frame in one statement; dbt types it into `marts.<name>`."""
     con.register("incoming", frame)
-    con.execute(f"create schema if not exists marts; create or replace table marts.{name} as select * from incoming")
+    con.execute(
+        f"create schema if not exists {SCHEMA}; create or replace table {SCHEMA}.{name} as select * from incoming"
+    )
     con.unregister("incoming")

@@ -1,4 +1,11 @@
-"""The dbt models as assets: one multi-asset whose body runs `dbt build` for the selected models."""
+"""The dbt models as assets: two multi-assets whose bodies run `dbt build` for the selected models.
+
+- `warehouse_dbt_models`: seeds, staging, intermediate and marts, built before the statistics;
+- `significance_dbt_models`: the folder `models/marts/significance`, the test marts over schema
+  `stats`, which the statistics assets write from what the first one built.
+
+Two assets rather than one, so that the asset graph has no cycle between dbt and the statistics.
+"""
 
 import os
 from collections.abc import Mapping
@@ -33,22 +40,46 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return spec._replace(automation_condition=dg.AutomationCondition.any_deps_updated()) if spec else None
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
-        """The dbt folder of a model (its fqn after the project name), or `codebook` for seeds."""
+        """The group a model's meta names (`dagster: group:`), else its dbt folder, or `codebook` for seeds."""
+        meta_group = dbt_resource_props.get("meta", {}).get("dagster", {}).get("group")
+        if meta_group:
+            return meta_group
         if dbt_resource_props["resource_type"] == "seed":
             return "codebook"
         fqn = dbt_resource_props.get("fqn", [])
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
-@dbt_assets(
-    manifest=PROJECT.manifest_path,
-    project=PROJECT,
-    dagster_dbt_translator=WarehouseTranslator(),
-    pool=WAREHOUSE_WRITER_POOL,
-)
-def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Run `dbt build` (seeds, models and their tests) for the selected assets."""
+SIGNIFICANCE_MODELS = "path:models/marts/significance"
+
+
+def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     # dbt runs inside dbt/: the profile reads the absolute warehouse path from the environment.
     os.environ["WAREHOUSE_PATH"] = str(warehouse.database())
     dbt = DbtCliResource(project_dir=PROJECT, dbt_executable=dbt_executable())
     yield from dbt.cli(["build"], context=context).stream()
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(),
+    exclude=SIGNIFICANCE_MODELS,
+    pool=WAREHOUSE_WRITER_POOL,
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Run `dbt build` (seeds, models and their tests) for the selected assets."""
+    yield from _build(context, warehouse)
+
+
+@dbt_assets(
+    manifest=PROJECT.manifest_path,
+    project=PROJECT,
+    dagster_dbt_translator=WarehouseTranslator(),
+    select=SIGNIFICANCE_MODELS,
+    name="significance_dbt_models",
+    pool=WAREHOUSE_WRITER_POOL,
+)
+def significance_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    """Run `dbt build` for the test marts over schema `stats`, with their tests and contracts."""
+    yield from _build(context, warehouse)

@@ -24,14 +24,9 @@ def _mart_keys() -> list[dg.AssetKey]:
     )
 
 
-# The quality result comes last in a build and depends on every table it checks; the statistics
-# marts and the dbt marts are listed too so that the lineage shows what a copy holds.
-_UPSTREAM = [
-    QUALITY_RESULT_KEY,
-    dg.AssetKey(["marts", "test_wave_change"]),
-    dg.AssetKey(["marts", "test_subgroup"]),
-    *_mart_keys(),
-]
+# The quality result comes last in a build and depends on every table it checks; the dbt marts (the
+# test marts among them) are listed too so that the lineage shows what a copy holds.
+_UPSTREAM = [QUALITY_RESULT_KEY, *_mart_keys()]
 
 
 @dg.multi_asset(

@@ -1,13 +1,21 @@
-"""Significance test assets: `marts.test_wave_change` and `marts.test_subgroup`."""
+"""Significance test assets: `stats.test_wave_change` and `stats.test_subgroup`.
+
+They read the dbt view `intermediate.int_significance_answers` and write schema `stats`, which dbt
+declares as a source: the marts `test_wave_change` and `test_subgroup` are dbt models over it (typed,
+documented, key-tested, under a contract), built by the second dbt asset of `defs/dbt/`.
+"""
 
 from collections.abc import Callable
 
 import dagster as dg
 import pandas as pd
+from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
+    SCHEMA,
     load_answers,
     replace_table,
     subgroup_tests,
@@ -15,7 +23,7 @@ from dagster_project.lib.significance import (
 )
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
-_UPSTREAM = [dg.AssetKey(["marts", name]) for name in ("fct_answer", "fct_respondent", "dim_question")]
+_UPSTREAM = [get_asset_key_for_model([warehouse_dbt_models], "int_significance_answers")]
 
 
 class TestConfig(dg.Config):
@@ -36,10 +44,10 @@ def _summary(frame: pd.DataFrame) -> dict:
 
 
 def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame], description: str):
-    """An asset that computes one set of tests from the marts and replaces `marts.<table>`."""
+    """An asset that computes one set of tests from the answers and replaces `stats.<table>`."""
 
     @dg.asset(
-        key=["marts", table],
+        key=[SCHEMA, table],
         deps=_UPSTREAM,
         group_name="stats",
         pool=WAREHOUSE_WRITER_POOL,
@@ -50,7 +58,7 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame]
         with warehouse.connect() as con:
             frame = compute(load_answers(con), config.min_base)
             replace_table(con, table, frame)
-        context.log.info(f"{len(frame)} tests written to marts.{table}")
+        context.log.info(f"{len(frame)} tests written to {SCHEMA}.{table}")
         return dg.MaterializeResult(metadata=_summary(frame))
 
     return _asset
