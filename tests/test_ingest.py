@@ -202,14 +202,42 @@ def test_each_variable_holds_the_files_values_with_system_missing_as_null(wave, 
 
 
 @pytest.mark.parametrize(("wave", "group"), WAVE_GROUPS)
-def test_each_group_row_records_the_source_file_and_its_sha256(wave, group, loaded, sample_con):
+def test_each_group_row_records_the_source_file_relative_to_the_raw_folder_and_its_sha256(
+    wave, group, loaded, sample_con
+):
     raw, _ = loaded
     path = raw / "waves" / wave / f"{group}.sav"
     rows = sample_con.execute(
         f"select distinct source_file, source_sha256 from raw.{group} where wave = ?", [int(wave)]
     ).fetchall()
 
-    assert rows == [(str(path.resolve()), sha256_file(path))]
+    assert rows == [(f"waves/{wave}/{group}.sav", sha256_file(path))]
+    assert sha256_file(raw / rows[0][0]) == rows[0][1]
+
+
+def test_stored_paths_do_not_depend_on_where_the_raw_folder_is(ingest_job, loaded, tmp_path):
+    # the same files loaded from another folder (another machine) give the same provenance rows
+    _, warehouse = loaded
+    elsewhere = copy_sample(tmp_path / "elsewhere" / "raw")
+    other = tmp_path / "w.duckdb"
+    load(ingest_job, elsewhere, other, "2019")
+    query = (
+        "select kind, respondent_group, source_file, sha256 from raw.source_files where wave = 2019 "
+        "union all select distinct 'row', 'basisscholen', source_file, source_sha256 from raw.basisscholen "
+        "where wave = 2019 "
+        "union all select 'population', respondent_group, source_file, source_sha256 from raw.population "
+        "where wave = 2019 order by all"
+    )
+    with connect(warehouse) as first, connect(other) as second:
+        rows = first.execute(query).fetchall()
+        assert rows == second.execute(query).fetchall()
+    assert rows and all(not Path(row[2]).is_absolute() for row in rows)
+
+
+def test_relative_source_refuses_a_path_outside_the_input_contract(tmp_path):
+    assert raw_store.relative_source(tmp_path / "population" / "2019" / "x.csv") == "population/2019/x.csv"
+    with pytest.raises(ValueError, match="not a file of the input contract"):
+        raw_store.relative_source(tmp_path / "elsewhere" / "2019" / "x.csv")
 
 
 @pytest.mark.parametrize(("wave", "group"), WAVE_GROUPS)
@@ -255,9 +283,9 @@ def test_source_files_records_every_file_of_the_group_with_its_sha256(wave, grou
     sav = raw / "waves" / wave / f"{group}.sav"
     csv = raw / "population" / wave / f"{group}.csv"
     data, _ = read_sav(sav)
-    expected = {("answers", str(sav.resolve()), sha256_file(sav), len(data), len(data.columns))}
+    expected = {("answers", f"waves/{wave}/{group}.sav", sha256_file(sav), len(data), len(data.columns))}
     if csv.exists():
-        expected.add(("population", str(csv.resolve()), sha256_file(csv), len(pd.read_csv(csv)), 3))
+        expected.add(("population", f"population/{wave}/{group}.csv", sha256_file(csv), len(pd.read_csv(csv)), 3))
     rows = sample_con.execute(
         "select kind, source_file, sha256, n_rows, n_columns from raw.source_files "
         "where wave = ? and respondent_group = ?",
@@ -282,7 +310,7 @@ def test_population_equals_the_population_csv_and_is_empty_for_an_unweighted_gro
         return
     population = pd.read_csv(csv)
     expected = [
-        (variable, float(category), float(count), str(csv.resolve()), sha256_file(csv))
+        (variable, float(category), float(count), f"population/{wave}/{group}.csv", sha256_file(csv))
         for variable, category, count in population.itertuples(index=False)
     ]
 
@@ -362,8 +390,8 @@ def test_a_third_wave_loads_by_dropping_its_folders_and_leaves_the_other_waves_u
         files = con.execute("select source_file, sha256 from raw.source_files where wave = 2022").fetchall()
         assert len(files) == 4 + 3
         for source_file, sha in files:
-            assert "/2022/" in source_file
-            assert sha == sha256_file(Path(source_file))
+            assert source_file.startswith(("waves/2022/", "population/2022/")), source_file
+            assert sha == sha256_file(raw / source_file)
         population = con.execute("select count(*) from raw.population where wave = 2022").fetchone()[0]
         assert population == sum(len(pd.read_csv(path)) for path in (raw / "population" / "2022").glob("*.csv"))
 

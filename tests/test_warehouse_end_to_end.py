@@ -186,7 +186,8 @@ def test_every_answer_traces_back_to_its_file_and_raw_code(con):
         """
     ).fetchone()
     raw_variable, raw_code, respondent_id, source_file, _ = row
-    data, _ = pyreadstat.read_sav(source_file)
+    # source_file is relative to the raw data folder the warehouse was built from
+    data, _ = pyreadstat.read_sav(EMBEDDED_SAMPLE_DIR / source_file)
     value = data.loc[data["respondent_id"] == float(respondent_id), raw_variable].iloc[0]
     assert raw_variable.startswith("V") and value == raw_code
 

@@ -141,6 +141,9 @@ def project_commit() -> str | None:
 
 
 def _relative(path: str, root: Path) -> str:
+    """A path relative to root; a path already relative (raw.source_files stores them so) unchanged."""
+    if not Path(path).is_absolute():
+        return path
     try:
         return str(Path(path).resolve().relative_to(root))
     except ValueError:

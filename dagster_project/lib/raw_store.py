@@ -4,28 +4,43 @@ Answer files stay wide, one table per respondent group with a `wave` column; a v
 wave introduces becomes a new column. Loading a wave replaces every row of that wave, in all raw tables,
 in one transaction: readers see the old wave or the new one, never a mix, and a failure leaves the
 old one in place.
+
+File paths (`source_file`) are stored relative to the raw data folder (`waves/2019/basisscholen.sav`),
+not as the absolute path of the machine that loaded them: the same files give the same rows wherever
+they are loaded, and a path resolves against whatever RAW_DATA_DIR the reader has.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import duckdb
 import pandas as pd
 
 from dagster_project.lib.groups import RESPONDENT_GROUPS
+from dagster_project.lib.settings import RAW_METADATA_COLUMNS
 from dagster_project.lib.wave_files import ID_COLUMN, WaveFiles
 
 SCHEMA = "raw"
-# Columns every group table starts with; all other columns are the file's variables.
-META_COLUMNS = {
+# The type of each metadata column; which columns these are, and their order, is the dbt var
+# `raw_metadata_columns` (settings), which the staging model excludes from the answers.
+_META_TYPES = {
     "wave": "integer",
     ID_COLUMN: "varchar",
     "source_file": "varchar",
     "source_sha256": "varchar",
     "loaded_at": "timestamp",
 }
+if set(RAW_METADATA_COLUMNS) != set(_META_TYPES):
+    raise ValueError(
+        f"dbt var raw_metadata_columns {list(RAW_METADATA_COLUMNS)} is not what the ingest writes {list(_META_TYPES)}"
+    )
+# Columns every group table starts with; all other columns are the file's variables.
+META_COLUMNS = {name: _META_TYPES[name] for name in RAW_METADATA_COLUMNS}
+# The input contract's top folders: every file is <raw>/<folder>/<wave>/<file>.
+CONTRACT_FOLDERS = ("waves", "population")
 SIDE_TABLES = {
     "variables": "wave integer, respondent_group varchar, variable varchar, position integer, variable_label varchar",
     "value_labels": "wave integer, respondent_group varchar, variable varchar, code double, label varchar",
@@ -40,6 +55,18 @@ SIDE_TABLES = {
 }
 
 
+def relative_source(path: Path) -> str:
+    """A file's path relative to the raw data folder, as stored: `waves/<wave>/<file>` or `population/<wave>/<file>`.
+
+    The input contract places every file two folders below the raw folder, so the last three parts of
+    the path that `read_wave(raw_dir, wave)` built are its path relative to raw_dir.
+    """
+    parts = Path(path).parts
+    if len(parts) < 3 or parts[-3] not in CONTRACT_FOLDERS:
+        raise ValueError(f"{path}: not a file of the input contract (<raw>/waves|population/<wave>/<file>)")
+    return Path(*parts[-3:]).as_posix()
+
+
 def quote(identifier: str) -> str:
     """A DuckDB identifier, quoted."""
     return '"' + identifier.replace('"', '""') + '"'
@@ -52,7 +79,7 @@ class LoadedGroup:
     group: str
     rows: int
     variables: int
-    source_file: str
+    source_file: str  # relative to the raw data folder
     sha256: str
 
 
@@ -94,7 +121,7 @@ def replace_wave(con: duckdb.DuckDBPyConnection, wave_files: WaveFiles) -> list[
                     con.execute(f"alter table {SCHEMA}.{group} add column {quote(column)} double")
             frame = data.assign(
                 wave=wave,
-                source_file=str(group_file.source.path),
+                source_file=relative_source(group_file.source.path),
                 source_sha256=group_file.source.sha256,
                 loaded_at=loaded_at,
             )
@@ -141,7 +168,7 @@ def replace_wave(con: duckdb.DuckDBPyConnection, wave_files: WaveFiles) -> list[
                     group_file.population.assign(
                         wave=wave,
                         respondent_group=group,
-                        source_file=str(group_file.population_source.path),
+                        source_file=relative_source(group_file.population_source.path),
                         source_sha256=group_file.population_source.sha256,
                         loaded_at=loaded_at,
                     ),
@@ -156,7 +183,7 @@ def replace_wave(con: duckdb.DuckDBPyConnection, wave_files: WaveFiles) -> list[
                             "wave": wave,
                             "respondent_group": group,
                             "kind": kind,
-                            "source_file": str(source.path),
+                            "source_file": relative_source(source.path),
                             "sha256": source.sha256,
                             "n_rows": rows,
                             "n_columns": columns,
@@ -167,7 +194,9 @@ def replace_wave(con: duckdb.DuckDBPyConnection, wave_files: WaveFiles) -> list[
                 ),
             )
             loaded.append(
-                LoadedGroup(group, len(data), len(variables), str(group_file.source.path), group_file.source.sha256)
+                LoadedGroup(
+                    group, len(data), len(variables), relative_source(group_file.source.path), group_file.source.sha256
+                )
             )
         con.execute("commit")
     except BaseException:

@@ -1,7 +1,8 @@
 -- One row per wave, group and respondent asked the six intensity questions A-F: the number of
 -- answers fitting each model (rules of bijlage 1, from the seed, the newest version in force for the
 -- wave) and the model assigned by the report's rule (all six answered, four or more fitting one
--- model). Two models both reaching four is not settled by the report: `niet_eenduidig`.
+-- model: var model_threshold). Two models both reaching four is not settled by the report:
+-- `niet_eenduidig`.
 
 with
 
@@ -128,17 +129,17 @@ final as (
 
     select
         counts.*,
-        (counts.matches_stand_alone >= 4)::int
-        + (counts.matches_face_to_face >= 4)::int
-        + (counts.matches_hand_in_hand >= 4)::int
-        + (counts.matches_all_in_one >= 4)::int as models_reaching_four,
+        (counts.matches_stand_alone >= {{ var('model_threshold') }})::int
+        + (counts.matches_face_to_face >= {{ var('model_threshold') }})::int
+        + (counts.matches_hand_in_hand >= {{ var('model_threshold') }})::int
+        + (counts.matches_all_in_one >= {{ var('model_threshold') }})::int as models_reaching_threshold,
         case
             when counts.questions_answered < model_question_counts.model_questions then 'onvolledig'
-            when models_reaching_four = 0 then 'niet_in_te_delen'
-            when models_reaching_four > 1 then 'niet_eenduidig'
-            when counts.matches_stand_alone >= 4 then 'stand_alone'
-            when counts.matches_face_to_face >= 4 then 'face_to_face'
-            when counts.matches_hand_in_hand >= 4 then 'hand_in_hand'
+            when models_reaching_threshold = 0 then 'niet_in_te_delen'
+            when models_reaching_threshold > 1 then 'niet_eenduidig'
+            when counts.matches_stand_alone >= {{ var('model_threshold') }} then 'stand_alone'
+            when counts.matches_face_to_face >= {{ var('model_threshold') }} then 'face_to_face'
+            when counts.matches_hand_in_hand >= {{ var('model_threshold') }} then 'hand_in_hand'
             else 'all_in_one'
         end as cooperation_model
     from counts

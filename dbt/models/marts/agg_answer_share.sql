@@ -96,24 +96,32 @@ with_error as (
 
 ),
 
+group_labels as (
+
+    select * from {{ ref('labels_respondent_groups') }}
+
+),
+
 final as (
 
     select
-        wave,
-        respondent_group,
-        question_id,
-        item_id,
-        answer_code,
-        answer_label,
-        sort_order,
-        n,
-        base_n,
-        share,
-        standard_error,
-        greatest(0, share - {{ var('z_95') }} * standard_error) as ci_low,
-        least(1, share + {{ var('z_95') }} * standard_error) as ci_high,
-        base_n < {{ var('small_base') }} as is_small_base
+        with_error.wave,
+        with_error.respondent_group,
+        with_error.question_id,
+        with_error.item_id,
+        with_error.answer_code,
+        with_error.answer_label,
+        with_error.sort_order,
+        with_error.n,
+        with_error.base_n,
+        with_error.share,
+        with_error.standard_error,
+        greatest(0, with_error.share - {{ var('z_95') }} * with_error.standard_error) as ci_low,
+        least(1, with_error.share + {{ var('z_95') }} * with_error.standard_error) as ci_high,
+        with_error.base_n < {{ var('small_base') }} as is_small_base,
+        group_labels.label_nl as group_label
     from with_error
+    left join group_labels on with_error.respondent_group = group_labels.respondent_group
 
 )
 

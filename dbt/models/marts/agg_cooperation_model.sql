@@ -31,18 +31,19 @@ bases as (
 
 models as (
 
+    -- Every outcome of the classification but `onvolledig` (not in the base), in the seed's order.
     select
-        model_order.cooperation_model,
-        model_order.sort_order
-    from (
-        values
-        ('stand_alone', 1),
-        ('face_to_face', 2),
-        ('hand_in_hand', 3),
-        ('all_in_one', 4),
-        ('niet_eenduidig', 5),
-        ('niet_in_te_delen', 6)
-    ) as model_order (cooperation_model, sort_order)
+        cooperation_model,
+        sort_order,
+        label_nl as model_label
+    from {{ ref('labels_cooperation_outcomes') }}
+    where cooperation_model != 'onvolledig'
+
+),
+
+group_labels as (
+
+    select * from {{ ref('labels_respondent_groups') }}
 
 ),
 
@@ -67,6 +68,7 @@ shares as (
         bases.respondent_group,
         models.cooperation_model,
         models.sort_order,
+        models.model_label,
         coalesce(chosen.n, 0) as n,
         bases.base_n,
         coalesce(chosen.weight_chosen, 0) / bases.weight_total as share,
@@ -83,7 +85,7 @@ shares as (
 
 ),
 
-final as (
+estimates as (
 
     select
         wave,
@@ -97,8 +99,30 @@ final as (
             as standard_error,
         greatest(0, share - {{ var('z_95') }} * standard_error) as ci_low,
         least(1, share + {{ var('z_95') }} * standard_error) as ci_high,
-        base_n < {{ var('small_base') }} as is_small_base
+        base_n < {{ var('small_base') }} as is_small_base,
+        model_label
     from shares
+
+),
+
+final as (
+
+    select
+        estimates.wave,
+        estimates.respondent_group,
+        estimates.cooperation_model,
+        estimates.sort_order,
+        estimates.n,
+        estimates.base_n,
+        estimates.share,
+        estimates.standard_error,
+        estimates.ci_low,
+        estimates.ci_high,
+        estimates.is_small_base,
+        group_labels.label_nl as group_label,
+        estimates.model_label
+    from estimates
+    left join group_labels on estimates.respondent_group = group_labels.respondent_group
 
 )
 

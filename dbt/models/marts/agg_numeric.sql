@@ -46,6 +46,12 @@ spread as (
 
 ),
 
+group_labels as (
+
+    select * from {{ ref('labels_respondent_groups') }}
+
+),
+
 final as (
 
     select
@@ -61,13 +67,15 @@ final as (
         end as standard_error,
         means.mean - {{ var('z_95') }} * standard_error as ci_low,
         means.mean + {{ var('z_95') }} * standard_error as ci_high,
-        means.n < {{ var('small_base') }} as is_small_base
+        means.n < {{ var('small_base') }} as is_small_base,
+        group_labels.label_nl as group_label
     from means
     inner join spread
         on
             means.wave = spread.wave
             and means.respondent_group = spread.respondent_group
             and means.item_id = spread.item_id
+    left join group_labels on means.respondent_group = group_labels.respondent_group
 
 )
 

@@ -22,7 +22,7 @@ noemer as (
         respondent_id,
         answer_code
     from {{ ref('int_answers_recoded') }}
-    where question_id = 'noemer'
+    where question_id = '{{ var("kindcentrum_item") }}'
 
 ),
 

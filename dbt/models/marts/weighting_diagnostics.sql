@@ -30,10 +30,16 @@ summary as (
 
 ),
 
+group_labels as (
+
+    select * from {{ ref('labels_respondent_groups') }}
+
+),
+
 final as (
 
     select
-        summary.wave,
+        summary.wave::integer as wave,
         summary.respondent_group,
         runs.method,
         runs.stratification_variables,
@@ -46,10 +52,12 @@ final as (
         runs.iterations,
         runs.tolerance,
         runs.population_total,
-        summary.weighted_total
+        summary.weighted_total,
+        group_labels.label_nl as group_label
     from summary
     inner join runs
         on summary.wave = runs.wave and summary.respondent_group = runs.respondent_group
+    left join group_labels on summary.respondent_group = group_labels.respondent_group
 
 )
 

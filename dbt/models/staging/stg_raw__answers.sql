@@ -1,6 +1,7 @@
 -- One row per wave, group, respondent and raw variable answered: the wide raw files unpivoted.
 -- Stratification variables (those in the group's population file) are respondent attributes, not
--- answers, and stay out. Not-asked answers (system-missing, NULL) are not rows.
+-- answers, and stay out; so do the columns the ingest adds (var raw_metadata_columns). Not-asked
+-- answers (system-missing, NULL) are not rows.
 {%- set groups = var('respondent_groups') %}
 
 with
@@ -16,7 +17,7 @@ with
             raw_code
         from (
             unpivot {{ source('raw', group) }}
-            on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
+            on columns(* exclude ({{ var('raw_metadata_columns') | join(', ') }}))
             into name raw_variable value raw_code
         )
 

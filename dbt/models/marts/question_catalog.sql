@@ -1,0 +1,197 @@
+-- One row per question and item: what was asked, of which groups, in which waves, in the latest
+-- wording, with a search column that ignores case and accents (`een team` finds `één team`).
+-- The codebook (codebook_variables) has a row per wave, group and raw variable; this folds them.
+
+with
+
+variables as (
+
+    select * from {{ ref('codebook_variables') }}
+
+),
+
+questions as (
+
+    select * from {{ ref('codebook_questions') }}
+
+),
+
+options as (
+
+    select * from {{ ref('codebook_answer_options') }}
+
+),
+
+group_labels as (
+
+    select * from {{ ref('labels_respondent_groups') }}
+
+),
+
+asked as (
+
+    select
+        variables.wave,
+        variables.respondent_group,
+        variables.question_id,
+        variables.item_id,
+        variables.question_text,
+        variables.item_text,
+        group_labels.label_nl as group_label,
+        group_labels.sort_order as group_order
+    from variables
+    left join group_labels on variables.respondent_group = group_labels.respondent_group
+
+),
+
+latest_wording as (
+
+    -- The latest wave's wording; within that wave, the first group in the report's order.
+    select
+        question_id,
+        item_id,
+        question_text,
+        item_text
+    from asked
+    qualify row_number() over (partition by question_id, item_id order by wave desc, group_order asc) = 1
+
+),
+
+wordings as (
+
+    select
+        question_id,
+        item_id,
+        list_sort(list(distinct question_text)) as question_texts,
+        list_sort(list(distinct item_text)) as item_texts,
+        list(distinct wave order by wave) as waves
+    from asked
+    group by all
+
+),
+
+latest_per_group as (
+
+    -- Each group once, in the latest wave it was asked the item.
+    select * from asked
+    qualify row_number() over (partition by question_id, item_id, respondent_group order by wave desc) = 1
+
+),
+
+groups_asked as (
+
+    select
+        question_id,
+        item_id,
+        list(respondent_group order by group_order) as respondent_groups,
+        list(group_label order by group_order) as group_labels,
+        list({ 'respondent_group': respondent_group, 'item_text': item_text } order by group_order)
+            as item_text_by_group
+    from latest_per_group
+    group by all
+
+),
+
+wave_wordings as (
+
+    select
+        question_id,
+        item_id,
+        wave,
+        count(distinct respondent_group) as groups_in_wave,
+        count(distinct item_text) as item_wordings_in_wave
+    from asked
+    group by all
+
+),
+
+group_differences as (
+
+    -- The same item worded differently for two groups in the same wave: `innovatie` is innovation of
+    -- teaching for schools and a change of pedagogical approach for childcare, under one item_id.
+    select
+        question_id,
+        item_id,
+        bool_or(groups_in_wave > 1 and item_wordings_in_wave > 1) as meaning_differs_between_groups
+    from wave_wordings
+    group by all
+
+),
+
+answer_labels as (
+
+    -- Whether an answer is open: "Anders, namelijk" (accents and case folded, as a whole word).
+    select
+        question_id,
+        list(answer_label order by sort_order) as answer_labels,
+        bool_or(regexp_matches(strip_accents(lower(answer_label)), '\banders\b')) as has_open_option
+    from options
+    group by all
+
+),
+
+open_items as (
+
+    -- An item that is itself the "Anders, namelijk" option of a multiple-answer question.
+    select
+        question_id,
+        item_id,
+        bool_or(regexp_matches(strip_accents(lower(item_text)), '\banders\b')) as is_open_item
+    from asked
+    group by all
+
+),
+
+final as (
+
+    select
+        wordings.question_id,
+        wordings.item_id,
+        latest_wording.question_text,
+        latest_wording.item_text,
+        case when len(wordings.question_texts) > 1 then wordings.question_texts end as question_texts,
+        case when len(wordings.item_texts) > 1 then wordings.item_texts end as item_texts,
+        groups_asked.item_text_by_group,
+        questions.question_type,
+        questions.question_label,
+        questions.topic,
+        questions.chapter,
+        groups_asked.respondent_groups,
+        groups_asked.group_labels,
+        wordings.waves,
+        answer_labels.answer_labels,
+        group_differences.meaning_differs_between_groups,
+        open_items.is_open_item or coalesce(answer_labels.has_open_option, false) as has_open_answer,
+        -- Each distinct text once, sorted so that the same codebook gives the same string.
+        strip_accents(
+            lower(
+                array_to_string(
+                    list_sort(
+                        list_distinct(
+                            list_concat(
+                                wordings.question_texts,
+                                wordings.item_texts,
+                                [questions.question_label, questions.topic, questions.chapter],
+                                coalesce(answer_labels.answer_labels, [])
+                            )
+                        )
+                    ),
+                    ' '
+                )
+            )
+        ) as search_text
+    from wordings
+    inner join latest_wording
+        on wordings.question_id = latest_wording.question_id and wordings.item_id = latest_wording.item_id
+    inner join groups_asked
+        on wordings.question_id = groups_asked.question_id and wordings.item_id = groups_asked.item_id
+    inner join group_differences
+        on wordings.question_id = group_differences.question_id and wordings.item_id = group_differences.item_id
+    inner join open_items
+        on wordings.question_id = open_items.question_id and wordings.item_id = open_items.item_id
+    left join questions on wordings.question_id = questions.question_id
+    left join answer_labels on wordings.question_id = answer_labels.question_id
+
+)
+
+select * from final
