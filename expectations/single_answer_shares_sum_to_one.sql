@@ -5,4 +5,5 @@ from marts.agg_answer_share as shares
 inner join codebook.codebook_questions as questions
     on shares.question_id = questions.question_id
 where questions.question_type in ('single', 'grid')
+    and shares.answer_grouping is null  -- a combined answer repeats its codes' shares
 group by all

@@ -249,7 +249,7 @@ def test_at_least_90_percent_of_the_columns_dbt_builds_in_marts_have_a_comment(c
 
 
 def test_unique_combination_fails_on_a_duplicate_key_row_in_a_copy_of_a_mart(con):
-    key = ["wave", "respondent_group", "item_id", "answer_code"]
+    key = ["wave", "respondent_group", "item_id", "answer_code", "answer_grouping"]
     with copy_of(con, "agg_answer_share") as copy:
         check = unique_combination_sql("agg_answer_share", key)
         assert copy.execute(check).fetchall() == []
@@ -259,12 +259,15 @@ def test_unique_combination_fails_on_a_duplicate_key_row_in_a_copy_of_a_mart(con
 
 
 def test_unique_combination_catches_duplicates_with_a_null_key_part_that_a_concatenated_key_skips(con):
-    key = ["wave", "respondent_group", "item_id", "answer_code"]
+    key = ["wave", "respondent_group", "item_id", "answer_code", "answer_grouping"]
     with copy_of(con, "agg_answer_share") as copy:
         copy.execute(
             "insert into agg_answer_share select * replace (null as answer_code) from agg_answer_share limit 1"
         )
-        copy.execute("insert into agg_answer_share select * from agg_answer_share where answer_code is null")
+        copy.execute(
+            "insert into agg_answer_share select * from agg_answer_share "
+            "where answer_code is null and answer_grouping is null"
+        )
         concatenated = "wave || '|' || respondent_group || '|' || item_id || '|' || answer_code"
         # what dbt's unique test on the concatenated string runs: the null key is null, and skipped
         skipped = copy.execute(

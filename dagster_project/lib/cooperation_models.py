@@ -13,13 +13,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dagster_project.lib import settings
 from dagster_project.lib.paths import SEEDS_DIR
 
 MODELS: tuple[str, ...] = ("stand_alone", "face_to_face", "hand_in_hand", "all_in_one")
 NOT_CLASSIFIABLE = "niet_in_te_delen"
 AMBIGUOUS = "niet_eenduidig"
 INCOMPLETE = "onvolledig"
-MIN_MATCHES = 4
+MIN_MATCHES = settings.MODEL_THRESHOLD
 
 
 def load_rules(wave: int, path: Path = SEEDS_DIR / "cooperation_model_rules.csv") -> pd.DataFrame:

@@ -19,7 +19,7 @@ The test statistics themselves are in `survey_tests`.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 
 import duckdb
@@ -27,14 +27,14 @@ import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control
 
-from dagster_project.lib import survey_tests
+from dagster_project.lib import settings, survey_tests
 
-DEFAULT_MIN_BASE = 30
+DEFAULT_MIN_BASE = settings.MIN_TEST_BASE
 ALPHA = 0.05
 CATEGORICAL_METHODS = ("rao_scott_f", "pearson_weighted")
 NUMERIC_METHODS = ("svyttest",)
 DEFAULT_METHODS = ("rao_scott_f", "svyttest")
-KINDCENTRUM_ITEM = "noemer"
+KINDCENTRUM_ITEM = settings.KINDCENTRUM_ITEM
 
 # The answers as dbt prepares them (intermediate.int_significance_answers), in a fixed row order: the
 # tests sum weights in numpy, and the same inputs must give the same bits.
@@ -45,9 +45,25 @@ order by wave, respondent_group, item_id, respondent_id
 SCHEMA = "stats"
 
 
+# question_id -> [(answer_grouping, its answer codes)]: the report's combined answers, tested as one.
+Groupings = Mapping[str, list[tuple[str, tuple[int, ...]]]]
+
+
 def load_answers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """Every answer with its weight, question type and the respondent's kindcentrum flag."""
     return con.execute(ANSWERS_QUERY).df()
+
+
+def load_groupings(con: duckdb.DuckDBPyConnection) -> Groupings:
+    """The combined answers of the codebook seed `codebook_answer_groupings`, per question."""
+    rows = con.execute(
+        "select question_id, answer_grouping, list(distinct answer_code order by answer_code) "
+        "from codebook.codebook_answer_groupings group by all order by all"
+    ).fetchall()
+    groupings: dict[str, list[tuple[str, tuple[int, ...]]]] = {}
+    for question_id, grouping, codes in rows:
+        groupings.setdefault(question_id, []).append((grouping, tuple(int(code) for code in codes)))
+    return groupings
 
 
 @dataclass(frozen=True)
@@ -60,8 +76,12 @@ class Sides:
     strata: np.ndarray | None  # wave as stratum when waves are pooled
 
 
-def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int) -> Iterator[dict]:
-    """Every test of one item between two sides, as rows (tested or with the reason it was not)."""
+def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int, groupings: Groupings) -> Iterator[dict]:
+    """Every test of one item between two sides, as rows (tested or with the reason it was not).
+
+    A plan entry is (answer code, answer grouping, method, the values tested): the whole question has
+    neither code nor grouping, a combined answer has its grouping and no code.
+    """
     qtype = item["question_type"].iloc[0]
     weight = item["weight"].to_numpy(float)
     n_a = int((sides.side == sides.label_a).sum())
@@ -69,23 +89,27 @@ def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int) -> Iterator[
     common = {"question_id": item["question_id"].iloc[0], "item_id": item["item_id"].iloc[0], "n_a": n_a, "n_b": n_b}
 
     if qtype == "numeric":
-        plan = [(None, method, item["answer_value"].to_numpy(float)) for method in NUMERIC_METHODS]
+        plan = [(None, None, method, item["answer_value"].to_numpy(float)) for method in NUMERIC_METHODS]
     else:
         codes = item["answer_code"].to_numpy(int)
         plan = []
         if qtype == "multi":
-            plan += [(1, method, (codes == 1).astype(float)) for method in CATEGORICAL_METHODS]
+            plan += [(1, None, method, (codes == 1).astype(float)) for method in CATEGORICAL_METHODS]
         else:
-            plan += [(None, method, codes) for method in CATEGORICAL_METHODS]
+            plan += [(None, None, method, codes) for method in CATEGORICAL_METHODS]
             for code in np.unique(codes):
-                plan += [(int(code), method, (codes == code).astype(float)) for method in CATEGORICAL_METHODS]
+                plan += [(int(code), None, method, (codes == code).astype(float)) for method in CATEGORICAL_METHODS]
+            for grouping, members in groupings.get(common["question_id"], []):
+                chosen = np.isin(codes, members).astype(float)
+                plan += [(None, grouping, method, chosen) for method in CATEGORICAL_METHODS]
 
     if min(n_a, n_b) < min_base:
         reason = f"base below {min_base}: {sides.label_a} n={n_a}, {sides.label_b} n={n_b}"
-        for answer_code, method, _ in plan:
+        for answer_code, grouping, method, _ in plan:
             yield {
                 **common,
                 "answer_code": answer_code,
+                "answer_grouping": grouping,
                 "method": method,
                 "is_tested": False,
                 "not_tested_reason": reason,
@@ -93,13 +117,15 @@ def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int) -> Iterator[
         return
 
     levels = (sides.label_a, sides.label_b)
-    for answer_code, method, y in plan:
+    for answer_code, grouping, method, y in plan:
         result = survey_tests.run_test(method, y, sides.side, weight, sides.strata, levels=levels)
         # Every test computes its effect size; a whole question has one per answer code, not one of its own.
-        effect = result.effect if answer_code is not None or qtype == "numeric" else None
+        whole_question = answer_code is None and grouping is None and qtype != "numeric"
+        effect = None if whole_question else result.effect
         yield {
             **common,
             "answer_code": answer_code,
+            "answer_grouping": grouping,
             "method": method,
             "statistic": result.statistic,
             "df_num": result.df_num,
@@ -137,7 +163,7 @@ _EFFECT_COLUMNS = [
     "difference", "difference_ci_low", "difference_ci_high", "cohens_d", "min_detectable_difference",
     "is_tested", "not_tested_reason",
 ]  # fmt: skip
-_ITEM_COLUMNS = ["respondent_group", "question_id", "item_id", "answer_code"]
+_ITEM_COLUMNS = ["respondent_group", "question_id", "item_id", "answer_code", "answer_grouping"]
 WAVE_CHANGE_COLUMNS = [
     *_ITEM_COLUMNS, "wave_from", "wave_to", "value_from", "value_to", *_RESULT_COLUMNS, "n_from", "n_to",
     *_EFFECT_COLUMNS,
@@ -157,8 +183,10 @@ def _finish(rows: list[dict], renames: dict[str, str], family: list[str], column
     return adjust(frame, family)[columns]
 
 
-def wave_change_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> pd.DataFrame:
-    """Each wave against the previous one, per group and item asked in both."""
+def wave_change_tests(
+    answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+) -> pd.DataFrame:
+    """Each wave against the previous one, per group and item asked in both; combined answers too."""
     rows = []
     for group, in_group in answers.groupby("respondent_group", sort=False):
         waves = sorted(in_group["wave"].unique())
@@ -169,7 +197,7 @@ def wave_change_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -
                     continue  # asked in one of the two waves only
                 wave = item["wave"].to_numpy()
                 sides = Sides(int(wave_from), int(wave_to), wave, strata=wave)
-                for row in _tests_of_item(item, sides, min_base):
+                for row in _tests_of_item(item, sides, min_base, groupings or {}):
                     rows.append(
                         {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to), **row}
                     )
@@ -177,7 +205,9 @@ def wave_change_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -
     return _finish(rows, renames, ["respondent_group", "wave_from", "wave_to", "method"], WAVE_CHANGE_COLUMNS)
 
 
-def subgroup_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> pd.DataFrame:
+def subgroup_tests(
+    answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+) -> pd.DataFrame:
     """Kindcentra against the rest within each wave, per group asked the noemer question, every item."""
     rows = []
     asked = answers[answers["is_kindcentrum"].notna()]
@@ -186,7 +216,7 @@ def subgroup_tests(answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE) -> p
             if item_id == KINDCENTRUM_ITEM:
                 continue  # the question that defines the subgroup
             sides = Sides(False, True, item["is_kindcentrum"].astype(bool).to_numpy(), strata=None)
-            for row in _tests_of_item(item, sides, min_base):
+            for row in _tests_of_item(item, sides, min_base, groupings or {}):
                 rows.append({"respondent_group": group, "wave": int(wave), "subgroup": "kindcentrum", **row})
     renames = {"n_a": "n_out", "n_b": "n_in", "value_a": "value_out", "value_b": "value_in"}
     return _finish(rows, renames, ["respondent_group", "wave", "subgroup", "method"], SUBGROUP_COLUMNS)

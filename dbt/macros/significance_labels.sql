@@ -1,9 +1,11 @@
 {#- What a significance test row compares: `mean` (the t-test of the 1-10 grade), `question` (the
-    whole answer table: no answer code), or `answer` (one code against the rest, or a
-    multiple-answer option). An analyst need not know that a null code means two different things. -#}
-{% macro significance_test_level(method, answer_code) -%}
+    whole answer table: no answer code), `answer` (one code against the rest, or a multiple-answer
+    option) or `combined answer` (a grouping of codes against the rest). An analyst need not know
+    that a null code means different things. -#}
+{% macro significance_test_level(method, answer_code, answer_grouping) -%}
     case
         when {{ method }} = 'svyttest' then 'mean'
+        when {{ answer_grouping }} is not null then 'combined answer'
         when {{ answer_code }} is null then 'question'
         else 'answer'
     end
@@ -11,10 +13,10 @@
 
 {#- The unit of value_from/value_to (value_in/value_out): a share in 0..1, a mean grade, or none for a
     whole-question test, which compares tables, not one number. -#}
-{% macro significance_value_unit(method, answer_code) -%}
+{% macro significance_value_unit(method, answer_code, answer_grouping) -%}
     case
         when {{ method }} = 'svyttest' then 'mean'
-        when {{ answer_code }} is null then null
+        when {{ answer_code }} is null and {{ answer_grouping }} is null then null
         else 'share'
     end
 {%- endmacro %}

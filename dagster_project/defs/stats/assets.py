@@ -16,7 +16,9 @@ from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
     SCHEMA,
+    Groupings,
     load_answers,
+    load_groupings,
     replace_table,
     subgroup_tests,
     wave_change_tests,
@@ -43,7 +45,7 @@ def _summary(frame: pd.DataFrame) -> dict:
     }
 
 
-def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame], description: str):
+def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd.DataFrame], description: str):
     """An asset that computes one set of tests from the answers and replaces `stats.<table>`."""
 
     @dg.asset(
@@ -56,7 +58,7 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame]
     )
     def _asset(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
         with warehouse.connect() as con:
-            frame = compute(load_answers(con), config.min_base)
+            frame = compute(load_answers(con), config.min_base, load_groupings(con))
             replace_table(con, table, frame)
         context.log.info(f"{len(frame)} tests written to {SCHEMA}.{table}")
         return dg.MaterializeResult(metadata=_summary(frame))
@@ -67,10 +69,10 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int], pd.DataFrame]
 test_wave_change = _test_asset(
     "test_wave_change",
     wave_change_tests,
-    "Every item asked in two consecutive waves: whole question and per answer code, both methods.",
+    "Every item asked in two consecutive waves: whole question, per answer code and per combined answer, both methods.",
 )
 test_subgroup = _test_asset(
     "test_subgroup",
     subgroup_tests,
-    "Kindcentra against the rest within each wave, every item, both methods.",
+    "Kindcentra against the rest within each wave, every item and combined answer, both methods.",
 )

@@ -2,7 +2,9 @@
 -- item, with a 95% interval. Design: respondents as independent units, weights fixed; the variance of
 -- a weighted share is the linearised variance of a ratio, as R's svymean on
 -- svydesign(ids = ~1, weights = ~weight) gives; the interval is share +/- z * se (R's confint),
--- clipped to [0, 1]. Codes nobody chose are rows with n = 0 and share 0.
+-- clipped to [0, 1]. Codes nobody chose are rows with n = 0 and share 0. The report's combined
+-- answers (codebook_answer_groupings: "meer dan 5 jaar" = 5-10 jaar + langer dan 10 jaar) are rows
+-- too, with answer_grouping set and answer_code null, computed the same way from their codes' sums.
 
 with
 
@@ -86,13 +88,124 @@ shares as (
 
 ),
 
+groupings as (
+
+    select
+        question_id,
+        answer_grouping,
+        grouping_label,
+        answer_code,
+        -- after the single codes
+        100 + dense_rank() over (partition by question_id order by answer_grouping) as sort_order
+    from {{ ref('codebook_answer_groupings') }}
+
+),
+
+item_groupings as (
+
+    select distinct
+        items.*,
+        groupings.answer_grouping,
+        groupings.grouping_label,
+        groupings.sort_order
+    from items
+    inner join groupings on items.question_id = groupings.question_id
+
+),
+
+grouping_chosen as (
+
+    -- summed from the answers themselves, as the single codes are: a grouping everybody chose has
+    -- exactly the item's total weight, and so a share of exactly 1
+    select
+        answers.wave,
+        answers.respondent_group,
+        answers.item_id,
+        groupings.answer_grouping,
+        count(*) as n,
+        {{ exact_sum("answers.weight") }} as weight_chosen,
+        {{ exact_sum("answers.weight * answers.weight") }} as weight_squares_chosen
+    from answers
+    inner join groupings
+        on
+            answers.question_id = groupings.question_id
+            and answers.answer_code = groupings.answer_code
+    group by all
+
+),
+
+combined as (
+
+    select
+        item_groupings.wave,
+        item_groupings.respondent_group,
+        item_groupings.question_id,
+        item_groupings.item_id,
+        null::integer as answer_code,
+        item_groupings.answer_grouping,
+        item_groupings.grouping_label as answer_label,
+        item_groupings.sort_order,
+        coalesce(grouping_chosen.n, 0) as n,
+        item_groupings.base_n,
+        coalesce(grouping_chosen.weight_chosen, 0) / item_groupings.weight_total as share,
+        item_groupings.weight_total,
+        item_groupings.weight_squares,
+        coalesce(grouping_chosen.weight_squares_chosen, 0) as weight_squares_chosen
+    from item_groupings
+    left join grouping_chosen
+        on
+            item_groupings.wave = grouping_chosen.wave
+            and item_groupings.respondent_group = grouping_chosen.respondent_group
+            and item_groupings.item_id = grouping_chosen.item_id
+            and item_groupings.answer_grouping = grouping_chosen.answer_grouping
+
+),
+
+all_answers as (
+
+    select
+        wave,
+        respondent_group,
+        question_id,
+        item_id,
+        answer_code,
+        null::varchar as answer_grouping,
+        answer_label,
+        sort_order,
+        n,
+        base_n,
+        share,
+        weight_total,
+        weight_squares,
+        weight_squares_chosen
+    from shares
+    union all
+    select
+        wave,
+        respondent_group,
+        question_id,
+        item_id,
+        answer_code,
+        answer_grouping,
+        answer_label,
+        sort_order,
+        n,
+        base_n,
+        share,
+        weight_total,
+        weight_squares,
+        weight_squares_chosen
+    from combined
+
+),
+
 with_error as (
 
     select
         *,
         {{ share_standard_error('share', 'base_n', 'weight_total', 'weight_squares', 'weight_squares_chosen') }}
             as standard_error
-    from shares
+    from all_answers
 
 ),
 
@@ -119,7 +232,8 @@ final as (
         greatest(0, with_error.share - {{ var('z_95') }} * with_error.standard_error) as ci_low,
         least(1, with_error.share + {{ var('z_95') }} * with_error.standard_error) as ci_high,
         with_error.base_n < {{ var('small_base') }} as is_small_base,
-        group_labels.label_nl as group_label
+        group_labels.label_nl as group_label,
+        with_error.answer_grouping
     from with_error
     left join group_labels on with_error.respondent_group = group_labels.respondent_group
 
