@@ -36,8 +36,8 @@ STAGES: tuple[Stage, ...] = (
     Stage(
         "statistics",
         "build_statistics",
-        ("stats",),
-        "Significance tests between waves and between kindcentra and the rest.",
+        ("stats", "report"),
+        "Significance tests between waves and between kindcentra and the rest; the labelled report tables.",
     ),
     Stage(
         "quality",

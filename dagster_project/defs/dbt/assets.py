@@ -1,8 +1,8 @@
 """The dbt models as assets: two multi-assets whose bodies run `dbt build` for the selected models.
 
 - `warehouse_dbt_models`: seeds, staging, intermediate and marts, built before the statistics;
-- `significance_dbt_models`: the folder `models/marts/significance`, the test marts over schema
-  `stats`, which the statistics assets write from what the first one built.
+- `significance_dbt_models`: every model on dbt source `stats` (written by the statistics assets
+  from what the first one built): the test marts and the labelled report tables over them.
 
 Two assets rather than one, so that the asset graph has no cycle between dbt and the statistics.
 """
@@ -50,13 +50,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
         return fqn[1] if len(fqn) > 2 else super().get_group_name(dbt_resource_props)
 
 
-SIGNIFICANCE_MODELS = "path:models/marts/significance"
+# Everything built on the statistics assets' schema (the test marts and the report tables over them),
+# and the rest of the report tables' folder, so that the report tables are built in one dbt call.
+SIGNIFICANCE_MODELS = "source:stats+ path:models/marts/report"
 
 
-def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
     # dbt runs inside dbt/: the profile reads the absolute warehouse path from the environment.
     os.environ["WAREHOUSE_PATH"] = str(warehouse.database())
-    dbt = DbtCliResource(project_dir=PROJECT, dbt_executable=dbt_executable())
     yield from dbt.cli(["build"], context=context).stream()
 
 
@@ -67,9 +68,9 @@ def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
     exclude=SIGNIFICANCE_MODELS,
     pool=WAREHOUSE_WRITER_POOL,
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
     """Run `dbt build` (seeds, models and their tests) for the selected assets."""
-    yield from _build(context, warehouse)
+    yield from _build(context, warehouse, dbt)
 
 
 @dbt_assets(
@@ -80,6 +81,18 @@ def warehouse_dbt_models(context: dg.AssetExecutionContext, warehouse: Warehouse
     name="significance_dbt_models",
     pool=WAREHOUSE_WRITER_POOL,
 )
-def significance_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
-    """Run `dbt build` for the test marts over schema `stats`, with their tests and contracts."""
-    yield from _build(context, warehouse)
+def significance_dbt_models(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
+    """Run `dbt build` for the test marts over schema `stats` and the report tables, with their tests."""
+    yield from _build(context, warehouse, dbt)
+
+
+@dg.definitions
+def dbt_definitions() -> dg.Definitions:
+    """Both dbt assets, and the dbt CLI as a resource bound once for them: this project, this environment's dbt.
+
+    A module with a definitions function is loaded through it alone, so the assets are listed here.
+    """
+    return dg.Definitions(
+        assets=[warehouse_dbt_models, significance_dbt_models],
+        resources={"dbt": DbtCliResource(project_dir=PROJECT, dbt_executable=dbt_executable())},
+    )

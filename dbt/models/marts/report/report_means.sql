@@ -1,0 +1,89 @@
+-- One row per wave, group and numeric item (the 1-10 grade): the report's mean grades, labelled, with
+-- interval, base, small-base flag and markers for a significant change since the previous wave and
+-- a significant difference of the kindcentra (t-test, p < 0.05).
+
+with
+
+means as (
+
+    select * from {{ ref('agg_numeric') }}
+
+),
+
+questions as (
+
+    select * from {{ ref('dim_question') }}
+
+),
+
+groups as (
+
+    select * from {{ ref('labels_respondent_groups') }}
+
+),
+
+changes as (
+
+    select * from {{ ref('test_wave_change') }}
+    where test_level = 'mean'
+
+),
+
+kindcentra as (
+
+    select * from {{ ref('test_subgroup') }}
+    where test_level = 'mean'
+
+),
+
+final as (
+
+    select
+        means.wave,
+        means.respondent_group,
+        groups.label_nl as group_label,
+        groups.sort_order as group_sort_order,
+        means.question_id,
+        means.item_id,
+        questions.question_text,
+        means.mean,
+        means.ci_low,
+        means.ci_high,
+        means.n as base_n,
+        means.n < {{ var('small_base') }} as is_small_base,
+        changes.wave_from as compared_with_wave,
+        changes.value_from as previous_mean,
+        case
+            when changes.is_significant and changes.difference > 0 then 'hoger'
+            when changes.is_significant and changes.difference < 0 then 'lager'
+        end as change_since_previous_wave,
+        changes.p_value as change_p_value,
+        case
+            when kindcentra.is_significant and kindcentra.difference > 0 then 'hoger'
+            when kindcentra.is_significant and kindcentra.difference < 0 then 'lager'
+        end as kindcentrum_difference,
+        kindcentra.value_in as kindcentrum_mean,
+        kindcentra.value_out as other_mean,
+        kindcentra.p_value as kindcentrum_p_value
+    from means
+    inner join groups
+        on means.respondent_group = groups.respondent_group
+    left join questions
+        on
+            means.wave = questions.wave
+            and means.respondent_group = questions.respondent_group
+            and means.item_id = questions.item_id
+    left join changes
+        on
+            means.wave = changes.wave_to
+            and means.respondent_group = changes.respondent_group
+            and means.item_id = changes.item_id
+    left join kindcentra
+        on
+            means.wave = kindcentra.wave
+            and means.respondent_group = kindcentra.respondent_group
+            and means.item_id = kindcentra.item_id
+
+)
+
+select * from final
