@@ -73,6 +73,20 @@ def test_the_serving_copy_holds_no_respondent_rows_and_the_analyst_copy_holds_th
             assert rows > 0, table
 
 
+def test_both_copies_carry_a_comment_on_every_marts_column_the_python_tables_included(built):
+    for copy in published_paths(built[0]):
+        with duckdb.connect(str(copy), read_only=True) as con:
+            commented, total = con.execute(
+                "select count(*) filter (where comment is not null), count(*) from duckdb_columns() "
+                "where schema_name = 'marts'"
+            ).fetchone()
+            bare = con.execute(
+                "select table_name from duckdb_tables() where schema_name = 'marts' and comment is null"
+            ).fetchall()
+        assert total > 100 and commented == total, f"{copy.name}: {commented} of {total} columns have a comment"
+        assert bare == []
+
+
 def test_the_publication_log_names_every_input_with_its_sha256_and_every_table_with_its_checksum(built):
     serving, analyst = published_paths(built[0])
     with duckdb.connect(str(serving), read_only=True) as served:

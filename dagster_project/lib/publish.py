@@ -28,7 +28,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
-from dagster_project.lib import quality
+from dagster_project.lib import comments, quality
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT, SEEDS_DIR
 from dagster_project.lib.raw_store import quote
 from dagster_project.lib.wave_files import sha256_of
@@ -53,6 +53,53 @@ LOG_TABLES = {
     ),
 }
 _CHANGE_COLUMNS = ["table_name", "figure_key", "figure", "old_value", "new_value"]
+LOG_DOCS = {
+    "publication": (
+        "The publication log: one row per publication of the serving and analyst copies.",
+        {
+            "publication_id": "Number of the publication, never reused (also after a rollback).",
+            "published_at": "When the copies were swapped in (UTC).",
+            "project_commit": "The project's git commit (-dirty: with local changes), or PROJECT_COMMIT.",
+            "is_synthetic_sample": "True when the inputs were the embedded synthetic sample, not real respondents.",
+            "quality_evaluation_id": "The quality evaluation (marts.quality_result) the publication passed.",
+            "quality_summary": "Checks, errors and warnings of that evaluation.",
+            "n_changes": "Figures an earlier publication showed that this one changed (marts.publication_change).",
+        },
+    ),
+    "publication_input": (
+        "One row per publication and input file: the answer, population and codebook files it was made from.",
+        {
+            "publication_id": "The publication.",
+            "kind": "answers, population or codebook.",
+            "wave": "The wave of an answer or population file; null for the codebook.",
+            "respondent_group": "The group of an answer or population file; null for the codebook.",
+            "path": "Relative to RAW_DATA_DIR (answers, population) or to dbt/ (codebook seeds).",
+            "sha256": "Content hash of the file.",
+            "loaded_at": "When the file was loaded into the warehouse (UTC); null for the codebook.",
+        },
+    ),
+    "publication_table": (
+        "One row per publication and published table: its size and a checksum of its content.",
+        {
+            "publication_id": "The publication.",
+            "table_name": "schema.table.",
+            "in_serving_copy": "The table is in the serving copy too (it has no respondent rows).",
+            "row_count": "Rows of the table.",
+            "checksum": "Sum of row hashes mod 2^64, hex: equal for equal content, in any row order.",
+        },
+    ),
+    "publication_change": (
+        "The errata log: every figure an earlier publication showed that a later one changed.",
+        {
+            "publication_id": "The publication that changed the figure.",
+            "table_name": "The mart the figure is in.",
+            "figure_key": "The row, as column=value pairs of the mart's key.",
+            "figure": "share, n, base_n, mean or is_significant.",
+            "old_value": "The value the previous publication showed (significance as 1/0).",
+            "new_value": "The value now; null when the row is gone.",
+        },
+    ),
+}
 # A figure that moves less than this is not a change: arithmetic noise, far below any shown precision.
 CHANGE_TOLERANCE = 1e-9
 
@@ -68,15 +115,23 @@ class FigureSpec:
 
 # What a stakeholder was shown: shares, means, bases and whether a test was significant.
 COMPARED_FIGURES = (
-    FigureSpec("agg_answer_share", ("wave", "respondent_group", "item_id", "answer_code"), ("share", "n", "base_n")),
+    FigureSpec(
+        "agg_answer_share",
+        ("wave", "respondent_group", "item_id", "answer_code", "answer_grouping"),
+        ("share", "n", "base_n"),
+    ),
     FigureSpec("agg_numeric", ("wave", "respondent_group", "item_id"), ("mean", "n")),
     FigureSpec("agg_cooperation_model", ("wave", "respondent_group", "cooperation_model"), ("share", "n")),
     FigureSpec(
         "test_wave_change",
-        ("respondent_group", "item_id", "answer_code", "wave_from", "wave_to", "method"),
+        ("respondent_group", "item_id", "answer_code", "answer_grouping", "wave_from", "wave_to", "method"),
         ("is_significant",),
     ),
-    FigureSpec("test_subgroup", ("wave", "respondent_group", "item_id", "answer_code", "method"), ("is_significant",)),
+    FigureSpec(
+        "test_subgroup",
+        ("wave", "respondent_group", "item_id", "answer_code", "answer_grouping", "method"),
+        ("is_significant",),
+    ),
 )
 
 
@@ -191,6 +246,7 @@ def _create_log_tables(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFra
         con.register("incoming_log", frame)
         con.execute(f"create or replace table {schema}.{name} as {_typed_log_select(name, 'incoming_log')}")
         con.unregister("incoming_log")
+        comments.describe(con, f"{schema}.{name}", *LOG_DOCS[name])
 
 
 def _previous_log(con: duckdb.DuckDBPyConnection, previous: str | None) -> dict[str, pd.DataFrame]:
@@ -213,8 +269,18 @@ def figure_changes(con: duckdb.DuckDBPyConnection, previous: str) -> pd.DataFram
     for spec in COMPARED_FIGURES:
         if not _table_exists(con, previous, "marts", spec.table):
             continue
-        on = " and ".join(f"old.{quote(k)} is not distinct from new.{quote(k)}" for k in spec.key)
-        key_text = " || ', ' || ".join(f"'{k}=' || coalesce(old.{quote(k)}::varchar, 'null')" for k in spec.key)
+        # A key column the earlier publication did not have yet (added since) is null there.
+        present = {
+            row[0]
+            for row in con.execute(
+                "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' "
+                "and table_name = ?",
+                [previous, spec.table],
+            ).fetchall()
+        }
+        old_key = {k: f"old.{quote(k)}" if k in present else "null" for k in spec.key}
+        on = " and ".join(f"{old_key[k]} is not distinct from new.{quote(k)}" for k in spec.key)
+        key_text = " || ', ' || ".join(f"'{k}=' || coalesce({old_key[k]}::varchar, 'null')" for k in spec.key)
         for figure in spec.figures:
             old, new = f"old.{quote(figure)}::double", f"new.{quote(figure)}::double"
             frames.append(
@@ -262,6 +328,7 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
             con.execute(f"create schema staged_copy.{schema}")
         for table in tables:
             con.execute(f"create table staged_copy.{table} as select * from {table}")
+            comments.copy_comments(con, table, "staged_copy")
         _create_log_tables(con, log, "staged_copy.marts")
         con.execute("checkpoint staged_copy")
     except BaseException:

@@ -26,6 +26,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
+from dagster_project.lib import comments
 from dagster_project.lib.paths import PROJECT_ROOT
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
@@ -46,6 +47,22 @@ RESULT_COLUMNS = {
     "observed": "varchar",
     "expected": "varchar",
     "evaluated_at": "timestamp",
+}
+RESULT_DOCS = {
+    "evaluation_id": "One evaluation of every check; the publication names the one it passed.",
+    "check_name": "The check: the suite expectations/<check_name>.json and its query <check_name>.sql.",
+    "expectation": "The Great Expectations expectation type of this row.",
+    "asset": "The asset(s) the check is about.",
+    "wave": "The wave of the batch validated; null when the check is not per wave.",
+    "respondent_group": "The group of the batch validated; null when the check is not per group.",
+    "severity": "error (blocks publishing) or warning (recorded and shown).",
+    "passed": "The expectation held for this wave and group.",
+    "element_count": "Rows validated.",
+    "unexpected_count": "Rows that broke a row-wise expectation; null for an aggregate one.",
+    "observed_value": "What an aggregate expectation observed (e.g. answers outside routing); null for row-wise ones.",
+    "observed": "What was observed, in words, with a few offending values.",
+    "expected": "The expectation with its arguments.",
+    "evaluated_at": "When the checks ran (UTC).",
 }
 # How many offending values a result row quotes.
 _QUOTED_VALUES = 5
@@ -194,6 +211,12 @@ def replace_results(con: duckdb.DuckDBPyConnection, results: pd.DataFrame) -> No
         con.register("incoming_quality_result", results)
         con.execute(f"create or replace table {RESULT_TABLE} as select {columns} from incoming_quality_result")
         con.unregister("incoming_quality_result")
+        comments.describe(
+            con,
+            RESULT_TABLE,
+            "One row per quality check, expectation, wave and group of the last evaluation.",
+            RESULT_DOCS,
+        )
         con.execute("commit")
     except BaseException:
         con.execute("rollback")
