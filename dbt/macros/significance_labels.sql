@@ -20,3 +20,12 @@
         else 'share'
     end
 {%- endmacro %}
+
+{#- The report's marker for a significant result: `hoger` or `lager` by the sign of the difference,
+    null when not significant (or not tested). -#}
+{% macro significance_marker(is_significant, difference) -%}
+    case
+        when {{ is_significant }} and {{ difference }} > 0 then 'hoger'
+        when {{ is_significant }} and {{ difference }} < 0 then 'lager'
+    end
+{%- endmacro %}

@@ -53,15 +53,9 @@ final as (
         means.n < {{ var('small_base') }} as is_small_base,
         changes.wave_from as compared_with_wave,
         changes.value_from as previous_mean,
-        case
-            when changes.is_significant and changes.difference > 0 then 'hoger'
-            when changes.is_significant and changes.difference < 0 then 'lager'
-        end as change_since_previous_wave,
+        {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
-        case
-            when kindcentra.is_significant and kindcentra.difference > 0 then 'hoger'
-            when kindcentra.is_significant and kindcentra.difference < 0 then 'lager'
-        end as kindcentrum_difference,
+        {{ significance_marker('kindcentra.is_significant', 'kindcentra.difference') }} as kindcentrum_difference,
         kindcentra.value_in as kindcentrum_mean,
         kindcentra.value_out as other_mean,
         kindcentra.p_value as kindcentrum_p_value

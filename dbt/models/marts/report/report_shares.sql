@@ -69,15 +69,9 @@ final as (
         shares.base_n < {{ var('small_base') }} as is_small_base,
         changes.wave_from as compared_with_wave,
         100 * changes.value_from as previous_share_pct,
-        case
-            when changes.is_significant and changes.difference > 0 then 'hoger'
-            when changes.is_significant and changes.difference < 0 then 'lager'
-        end as change_since_previous_wave,
+        {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
-        case
-            when kindcentra.is_significant and kindcentra.difference > 0 then 'hoger'
-            when kindcentra.is_significant and kindcentra.difference < 0 then 'lager'
-        end as kindcentrum_difference,
+        {{ significance_marker('kindcentra.is_significant', 'kindcentra.difference') }} as kindcentrum_difference,
         100 * kindcentra.value_in as kindcentrum_share_pct,
         100 * kindcentra.value_out as other_share_pct,
         kindcentra.p_value as kindcentrum_p_value
