@@ -163,39 +163,10 @@ combined as (
 
 all_answers as (
 
-    select
-        wave,
-        respondent_group,
-        question_id,
-        item_id,
-        answer_code,
-        null::varchar as answer_grouping,
-        answer_label,
-        sort_order,
-        n,
-        base_n,
-        share,
-        weight_total,
-        weight_squares,
-        weight_squares_chosen
-    from shares
-    union all
-    select
-        wave,
-        respondent_group,
-        question_id,
-        item_id,
-        answer_code,
-        answer_grouping,
-        answer_label,
-        sort_order,
-        n,
-        base_n,
-        share,
-        weight_total,
-        weight_squares,
-        weight_squares_chosen
-    from combined
+    -- by name: the single codes have no answer_grouping column, and get it as null
+    select * from shares
+    union all by name
+    select * from combined
 
 ),
 
