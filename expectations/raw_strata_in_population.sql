@@ -5,15 +5,15 @@ with strata_variables as (
 ),
 given as (
     select wave, 'basisscholen' as respondent_group, variable, code
-    from (unpivot raw.basisscholen on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
+    from (unpivot raw.basisscholen on columns(* exclude ($raw_metadata_columns))
           into name variable value code)
     union all
     select wave, 'kov_organisaties', variable, code
-    from (unpivot raw.kov_organisaties on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
+    from (unpivot raw.kov_organisaties on columns(* exclude ($raw_metadata_columns))
           into name variable value code)
     union all
     select wave, 'schoolbesturen', variable, code
-    from (unpivot raw.schoolbesturen on columns(* exclude (wave, respondent_id, source_file, source_sha256, loaded_at))
+    from (unpivot raw.schoolbesturen on columns(* exclude ($raw_metadata_columns))
           into name variable value code)
 ),
 strata as (

@@ -8,7 +8,9 @@ embedded sample (session fixture `con`, read-only).
 
 from __future__ import annotations
 
+import configparser
 import hashlib
+import json
 import re
 from pathlib import Path
 
@@ -19,7 +21,8 @@ import yaml
 
 from dagster_project.lib import raw_store, settings
 from dagster_project.lib.groups import RESPONDENT_GROUPS, group_labels
-from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR
+from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.lib.quality import EXPECTATIONS_DIR, load_checks
 
 pytestmark = pytest.mark.slow
 
@@ -134,6 +137,22 @@ def test_python_and_dbt_read_the_same_constants_from_dbt_project_yml():
     assert settings.MODEL_THRESHOLD == project_vars["model_threshold"] == 4
     assert tuple(project_vars["raw_metadata_columns"]) == settings.RAW_METADATA_COLUMNS
     assert tuple(raw_store.META_COLUMNS) == settings.RAW_METADATA_COLUMNS
+
+
+def test_sqlfluff_lints_with_the_vars_of_dbt_project_yml():
+    # sqlfluff's jinja templater cannot read dbt_project.yml, so .sqlfluff holds a copy: it must not drift.
+    config = configparser.ConfigParser(interpolation=None)
+    config.read(PROJECT_ROOT / ".sqlfluff")
+    sqlfluff_vars = json.loads(config["sqlfluff:templater:jinja:context"]["dbt_project_vars"])
+    project_vars = yaml.safe_load((DBT_DIR / "dbt_project.yml").read_text())["vars"]
+    assert sqlfluff_vars == project_vars
+
+
+def test_the_quality_queries_spell_out_the_raw_metadata_columns_from_the_shared_var():
+    check = next(check for check in load_checks() if check.name == "raw_strata_in_population")
+    assert "$raw_metadata_columns" not in check.query
+    assert "exclude (" + ", ".join(settings.RAW_METADATA_COLUMNS) + ")" in check.query
+    assert not any("source_sha256" in path.read_text() for path in EXPECTATIONS_DIR.glob("*.sql"))
 
 
 def test_the_raw_metadata_columns_lead_every_raw_table_and_never_become_answers(con):

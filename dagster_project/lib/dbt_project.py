@@ -1,23 +1,26 @@
-"""The one dbt project of the warehouse, with its manifest kept up to date.
+"""The one dbt project of the warehouse, prepared the way dagster-dbt prepares its projects.
 
-dagster-dbt builds the asset graph from `target/manifest.json`. A fresh clone has none, and an
-edited model makes it stale, so the manifest is parsed again whenever any dbt source file is newer.
+dagster-dbt builds the asset graph from `target/manifest.json`, which its own preparer writes
+(`dbt parse` behind a guard against two processes parsing at once):
+- `make` runs `dagster-dbt project prepare-and-package --file` on this file whenever a dbt source
+  file is newer than the manifest (the Makefile's `$(MANIFEST)` rule), before `run`, `test`, `dev`
+  and `bench`;
+- under `dagster dev`, `prepare_if_dev()` parses again at every code reload, so an edited model
+  shows up without a restart;
+- a copy of the project without a manifest (`DBT_PROJECT_DIR`, as the third-wave test uses) is
+  prepared when it is first loaded.
 """
 
 from __future__ import annotations
 
 import os
-import subprocess
 import sys
 from functools import cache
 from pathlib import Path
 
 from dagster_dbt import DbtProject
 
-from dagster_project.lib.paths import DBT_DIR, warehouse_path
-
-_SOURCE_DIRS = ("models", "seeds", "macros", "tests")
-_SOURCE_FILES = ("dbt_project.yml", "profiles.yml")
+from dagster_project.lib.paths import DBT_DIR
 
 
 def dbt_executable() -> str:
@@ -26,28 +29,22 @@ def dbt_executable() -> str:
     return str(candidate) if candidate.exists() else "dbt"
 
 
-def _newest_source_mtime() -> float:
-    times = [(DBT_DIR / name).stat().st_mtime for name in _SOURCE_FILES]
-    for folder in _SOURCE_DIRS:
-        times += [path.stat().st_mtime for path in (DBT_DIR / folder).rglob("*") if path.is_file()]
-    return max(times)
+def _put_this_environments_dbt_first_on_path() -> None:
+    """The preparer calls `dbt` from the PATH; make that this interpreter's dbt (make does too)."""
+    bin_dir = str(Path(sys.executable).parent)
+    if os.environ.get("PATH", "").split(os.pathsep)[0] != bin_dir:
+        os.environ["PATH"] = os.pathsep.join([bin_dir, os.environ.get("PATH", "")])
 
 
-def dbt_environment() -> dict[str, str]:
-    """The environment for a dbt subprocess: the warehouse path made absolute."""
-    return {**os.environ, "WAREHOUSE_PATH": str(warehouse_path())}
+# Module level, so that `dagster-dbt project prepare-and-package --file` finds it.
+DBT_PROJECT = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
 
 
 @cache
 def dbt_project() -> DbtProject:
-    """The dbt project, its manifest parsed again when missing or older than a dbt source file."""
-    project = DbtProject(project_dir=DBT_DIR, profiles_dir=DBT_DIR)
-    manifest = project.manifest_path
-    if not manifest.exists() or manifest.stat().st_mtime < _newest_source_mtime():
-        subprocess.run(
-            [dbt_executable(), "parse", "--quiet", "--profiles-dir", str(DBT_DIR)],
-            cwd=DBT_DIR,
-            env=dbt_environment(),
-            check=True,
-        )
-    return project
+    """The dbt project with a manifest: parsed again under `dagster dev`, prepared here if it has none."""
+    _put_this_environments_dbt_first_on_path()
+    DBT_PROJECT.prepare_if_dev()
+    if not DBT_PROJECT.manifest_path.exists():
+        DBT_PROJECT.preparer.prepare(DBT_PROJECT)
+    return DBT_PROJECT

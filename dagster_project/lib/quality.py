@@ -4,7 +4,8 @@ A check is two files in the top-level `expectations/` folder: `<check>.sql`, the
 the frame to validate (one row per unit checked, with `wave` and `respondent_group` columns), and
 `<check>.json`, a Great Expectations 1.x suite whose `meta` names the assets it checks, its
 severity (`error` blocks publishing, `warning` is recorded and shown) and what it means. A new check
-is two new files, not new code.
+is two new files, not new code. A query may write `$raw_metadata_columns` for the columns the ingest
+adds to every raw table (dbt var `raw_metadata_columns`), so that list lives in one place.
 
 The frames are computed in SQL so that what reaches pandas is either small (aggregates) or one row
 per respondent at most. Each (wave, group) is validated as its own batch, so a failure names the wave
@@ -21,6 +22,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
+from string import Template
 
 import duckdb
 import numpy as np
@@ -28,6 +30,7 @@ import pandas as pd
 
 from dagster_project.lib import comments
 from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.settings import RAW_METADATA_COLUMNS
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("error", "warning")
@@ -95,12 +98,17 @@ class QualityCheck:
             raise ValueError(f"{suite_path}: no query {query_path.name} beside it")
         return cls(
             name=suite_path.stem,
-            query=query_path.read_text(encoding="utf-8"),
+            query=_render(query_path.read_text(encoding="utf-8")),
             suite=suite,
             assets=tuple(meta["assets"]),
             severity=meta["severity"],
             description=meta.get("description", ""),
         )
+
+
+def _render(query: str) -> str:
+    """The query with `$raw_metadata_columns` spelled out (safe_substitute leaves any other `$` alone)."""
+    return Template(query).safe_substitute(raw_metadata_columns=", ".join(RAW_METADATA_COLUMNS))
 
 
 def load_checks(folder: Path = EXPECTATIONS_DIR) -> list[QualityCheck]:

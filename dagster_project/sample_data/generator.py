@@ -29,6 +29,7 @@ from dagster_project.lib.codebook import Codebook, Routing
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raking import margins_from_population_frame, rake
 from dagster_project.lib.reference import ReportReference
+from dagster_project.lib.settings import KINDCENTRUM_CODE, KINDCENTRUM_ITEM
 from dagster_project.sample_data.calibration import BASE_WAVE, CalibrationTargets, ItemTarget
 from dagster_project.sample_data.sizes import respondents_per_wave
 
@@ -51,7 +52,6 @@ STRATA_EFFECT_SD = 0.55
 # standard deviations of the score: large enough that a named difference is clearly significant.
 KINDCENTRUM_SHIFT_SHARE = 1.3
 KINDCENTRUM_SHIFT_MEAN = 0.45
-KINDCENTRUM_ITEM, KINDCENTRUM_CODE = "noemer", 3
 # Answers outside the substantive scale go to the bottom of the latent order.
 NON_SUBSTANTIVE_LABELS = ("weet niet",)
 # Refine an item's answers when a share misses its target by more than this.

@@ -3,7 +3,9 @@
 import json
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.defs.quality.assets import QUALITY_RESULT_KEY
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.dbt_project import dbt_project
@@ -15,10 +17,14 @@ ANALYST_KEY = dg.AssetKey(["published", "analyst_copy"])
 
 
 def _mart_keys() -> list[dg.AssetKey]:
-    """Every dbt model of the marts folder, from the manifest: what the copies are made of."""
+    """Every dbt model of the marts folder, from the manifest: what the copies are made of.
+
+    The key comes from the warehouse dbt asset for models of either dbt asset: both share one manifest
+    and translator.
+    """
     manifest = json.loads(dbt_project().manifest_path.read_text())
     return sorted(
-        dg.AssetKey(["marts", node["name"]])
+        get_asset_key_for_model([warehouse_dbt_models], node["name"])
         for node in manifest["nodes"].values()
         if node["resource_type"] == "model" and node["fqn"][1:2] == ["marts"]
     )

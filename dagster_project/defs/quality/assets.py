@@ -11,7 +11,9 @@ read is built; each result names the assets it is about.
 import uuid
 
 import dagster as dg
+from dagster_dbt import get_asset_key_for_model
 
+from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib import quality
@@ -19,13 +21,15 @@ from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
 QUALITY_RESULT_KEY = dg.AssetKey(["marts", "quality_result"])
 CHECKS = quality.load_checks()
+# Both dbt assets share one manifest and translator, so either maps any model to its key.
+_DBT_ASSETS = [warehouse_dbt_models]
 _SEVERITY = {"error": dg.AssetCheckSeverity.ERROR, "warning": dg.AssetCheckSeverity.WARN}
 # Everything a check reads: the raw waves, the weights, the dbt marts and the significance tests.
 _UPSTREAM = [
     *RAW_GROUP_KEYS.values(),
     dg.AssetKey(["weights", "respondent_weights"]),
     *(
-        dg.AssetKey(["marts", name])
+        get_asset_key_for_model(_DBT_ASSETS, name)
         for name in (
             "fct_respondent",
             "fct_answer",
