@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := dbt/dbt_project.yml dbt/profiles.yml $(shell find dbt/models dbt/seeds dbt/macros dbt/tests -type f)
 
-.PHONY: install run test dev bench lint format sample clean docs rollback
+.PHONY: install run test dev app bench lint format sample clean docs rollback
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ rollback: $(INSTALLED) ## serve the previous publication again (run again to und
 
 dev: $(INSTALLED) $(MANIFEST) ## the Dagster UI on http://127.0.0.1:3000
 	$(BIN)/dagster dev -m dagster_project.definitions -h 127.0.0.1 -p 3000
+
+app: $(INSTALLED) ## the viewer on http://127.0.0.1:$${STREAMLIT_SERVER_PORT:-8501}, reading the serving copy (SERVING_PATH)
+	$(BIN)/streamlit run streamlit_app/app.py --server.address 127.0.0.1 --server.port $${STREAMLIT_SERVER_PORT:-8501} \
+		--server.headless true --browser.gatherUsageStats false
 
 bench: $(INSTALLED) $(MANIFEST) ## time and memory of every stage at scale 1 and 2 (see docs/benchmarks.md)
 	$(BIN)/python -m dagster_project.bench

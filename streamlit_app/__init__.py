@@ -1,4 +1,5 @@
-"""Streamlit viewer of the published serving copy.
+"""Streamlit viewer of the published serving copy, in Dutch, for stakeholders.
 
-The viewer reads only the aggregate serving copy; it is built in its own issue on top of the marts.
+It opens only the serving copy (`SERVING_PATH`), read-only, and never imports the pipeline package:
+what it shows is what was published, checked and logged. Start it with `make app`.
 """

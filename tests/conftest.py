@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import duckdb
 import pytest
-from warehouse_build import build_warehouse
+from streamlit.testing.v1 import AppTest
+from warehouse_build import build_warehouse, published_paths
 
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+
+VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -32,3 +35,30 @@ def con(built):
     connection = duckdb.connect(str(built[0]), read_only=True)
     yield connection
     connection.close()
+
+
+@pytest.fixture(scope="session")
+def serving_copy(built):
+    """The serving copy the test warehouse published: what the viewer reads."""
+    return published_paths(built[0])[0]
+
+
+@pytest.fixture
+def open_page(serving_copy, monkeypatch):
+    """Open a page of the viewer in Streamlit's AppTest, on the test warehouse's serving copy.
+
+    `open_page("vragen", vraag="duur")` runs the app with that address and returns the AppTest, after
+    checking that no exception was raised.
+    """
+    monkeypatch.setenv("SERVING_PATH", str(serving_copy))
+
+    def _open(page: str = "overzicht", **query_params: str) -> AppTest:
+        app = AppTest.from_file(str(VIEWER_APP), default_timeout=60)
+        for name, value in query_params.items():
+            app.query_params[name] = value
+        app.switch_page(f"pages/{page}.py")
+        app.run()
+        assert not app.exception, f"page {page}: {app.exception}"
+        return app
+
+    return _open

@@ -1,0 +1,5 @@
+"""Page kindcentra (being built)."""
+
+import streamlit as st
+
+st.title("kindcentra")

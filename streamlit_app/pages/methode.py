@@ -1,0 +1,5 @@
+"""Page methode (being built)."""
+
+import streamlit as st
+
+st.title("methode")

@@ -1,0 +1,5 @@
+"""Page overzicht (being built)."""
+
+import streamlit as st
+
+st.title("overzicht")

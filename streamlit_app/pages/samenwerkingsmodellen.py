@@ -1,0 +1,5 @@
+"""Page samenwerkingsmodellen (being built)."""
+
+import streamlit as st
+
+st.title("samenwerkingsmodellen")

@@ -1,0 +1,5 @@
+"""Page trends (being built)."""
+
+import streamlit as st
+
+st.title("trends")

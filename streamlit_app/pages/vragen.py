@@ -1,0 +1,5 @@
+"""Page vragen (being built)."""
+
+import streamlit as st
+
+st.title("vragen")
