@@ -13,23 +13,23 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from streamlit_app import data, sql, widgets  # noqa: E402
+from streamlit_app import data, queries, widgets  # noqa: E402
 
-PAGES_DIR = Path(__file__).resolve().parent / "pages"
+VIEWS_DIR = Path(__file__).resolve().parent / "views"
 PAGES = [
     st.Page(
-        PAGES_DIR / "overzicht.py", title="Overzicht", url_path="overzicht", icon=":material/dashboard:", default=True
+        VIEWS_DIR / "overzicht.py", title="Overzicht", url_path="overzicht", icon=":material/dashboard:", default=True
     ),
-    st.Page(PAGES_DIR / "vragen.py", title="Vragen", url_path="vragen", icon=":material/quiz:"),
-    st.Page(PAGES_DIR / "trends.py", title="Trends", url_path="trends", icon=":material/trending_up:"),
-    st.Page(PAGES_DIR / "kindcentra.py", title="Kindcentra", url_path="kindcentra", icon=":material/child_care:"),
+    st.Page(VIEWS_DIR / "vragen.py", title="Vragen", url_path="vragen", icon=":material/quiz:"),
+    st.Page(VIEWS_DIR / "trends.py", title="Trends", url_path="trends", icon=":material/trending_up:"),
+    st.Page(VIEWS_DIR / "kindcentra.py", title="Kindcentra", url_path="kindcentra", icon=":material/child_care:"),
     st.Page(
-        PAGES_DIR / "samenwerkingsmodellen.py",
+        VIEWS_DIR / "samenwerkingsmodellen.py",
         title="Samenwerkingsmodellen",
         url_path="samenwerkingsmodellen",
         icon=":material/hub:",
     ),
-    st.Page(PAGES_DIR / "methode.py", title="Methode en kwaliteit", url_path="methode", icon=":material/science:"),
+    st.Page(VIEWS_DIR / "methode.py", title="Methode en kwaliteit", url_path="methode", icon=":material/science:"),
 ]
 
 st.set_page_config(page_title="Samenwerking in beeld", page_icon=":material/school:", layout="wide")
@@ -39,7 +39,7 @@ publication = data.publication()
 if publication is None:
     st.title("Samenwerking in beeld")
     st.error(
-        f"Er is nog niets gepubliceerd: het bestand {sql.serving_path()} bestaat niet. "
+        f"Er is nog niets gepubliceerd: het bestand {queries.serving_path()} bestaat niet. "
         "Draai eerst `make run` (of wijs SERVING_PATH naar een gepubliceerde kopie)."
     )
     st.stop()

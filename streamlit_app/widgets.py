@@ -55,3 +55,8 @@ def table(
         icon=":material/download:",
     )
     return shown
+
+
+def current_publication() -> dict:
+    """The publication app.py read for this run: every page runs under app.py, which stops when there is none."""
+    return st.session_state["publication"]

@@ -56,7 +56,7 @@ def open_page(serving_copy, monkeypatch):
         app = AppTest.from_file(str(VIEWER_APP), default_timeout=60)
         for name, value in query_params.items():
             app.query_params[name] = value
-        app.switch_page(f"pages/{page}.py")
+        app.switch_page(f"views/{page}.py")
         app.run()
         assert not app.exception, f"page {page}: {app.exception}"
         return app

@@ -17,7 +17,7 @@ from dagster_project.lib.paths import PROJECT_ROOT
 from streamlit_app import base_policy
 
 VIEWER_DIR = PROJECT_ROOT / "streamlit_app"
-PAGES = sorted(path.stem for path in (VIEWER_DIR / "pages").glob("*.py"))
+PAGES = sorted(path.stem for path in (VIEWER_DIR / "views").glob("*.py"))
 HOSTILE = ["'; drop table marts.report_shares; --", "x' or '1'='1", '"; select 1; --', "2019 --", "../../etc/passwd"]
 
 
@@ -45,7 +45,7 @@ def test_every_page_runs_on_the_published_sample_with_its_banner_and_content(ope
     app = open_page(page)
     assert any("synthetische" in warning.value for warning in app.warning), "synthetic-sample banner missing"
     assert any(caption.value.startswith("Publicatie ") for caption in app.caption)
-    shown = len(app.dataframe) + len(app.metric) + len(app.get("arrow_vega_lite_chart"))
+    shown = len(app.dataframe) + len(app.metric) + len(app.get("vega_lite_chart"))
     assert shown > 0, f"page {page} shows no table, figure or chart"
 
 
@@ -58,12 +58,12 @@ def test_hostile_addresses_fall_back_to_defaults_and_change_nothing(open_page, s
     assert _table_counts(serving_copy) == before
 
 
-def test_no_module_of_the_viewer_imports_the_pipeline_and_only_sql_opens_duckdb():
+def test_no_module_of_the_viewer_imports_the_pipeline_and_only_queries_opens_duckdb():
     for path in VIEWER_DIR.rglob("*.py"):
         modules = set(_imports(path))
         assert not any(module.split(".")[0] == "dagster_project" for module in modules), path
-        if path.name != "sql.py":
-            assert "duckdb" not in modules, f"{path}: only streamlit_app/sql.py talks to DuckDB"
+        if path.name != "queries.py":
+            assert "duckdb" not in modules, f"{path}: only streamlit_app/queries.py talks to DuckDB"
 
 
 def test_running_every_page_loads_no_pipeline_module(serving_copy, tmp_path):
@@ -73,7 +73,7 @@ def test_running_every_page_loads_no_pipeline_module(serving_copy, tmp_path):
         "from streamlit.testing.v1 import AppTest\n"
         f"for page in {PAGES!r}:\n"
         f"    app = AppTest.from_file({str(VIEWER_DIR / 'app.py')!r}, default_timeout=60)\n"
-        "    app.switch_page(f'pages/{page}.py')\n"
+        "    app.switch_page(f'views/{page}.py')\n"
         "    app.run()\n"
         "    assert not app.exception, (page, app.exception)\n"
         "print(sorted(name for name in sys.modules if name.startswith('dagster')))\n"

@@ -1,5 +1,0 @@
-"""Page kindcentra (being built)."""
-
-import streamlit as st
-
-st.title("kindcentra")

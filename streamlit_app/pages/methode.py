@@ -1,5 +1,0 @@
-"""Page methode (being built)."""
-
-import streamlit as st
-
-st.title("methode")

@@ -1,5 +1,0 @@
-"""Page overzicht (being built)."""
-
-import streamlit as st
-
-st.title("overzicht")

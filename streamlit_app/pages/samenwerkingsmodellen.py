@@ -1,5 +1,0 @@
-"""Page samenwerkingsmodellen (being built)."""
-
-import streamlit as st
-
-st.title("samenwerkingsmodellen")

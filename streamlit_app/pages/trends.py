@@ -1,5 +1,0 @@
-"""Page trends (being built)."""
-
-import streamlit as st
-
-st.title("trends")

@@ -1,5 +1,0 @@
-"""Page vragen (being built)."""
-
-import streamlit as st
-
-st.title("vragen")

@@ -1,0 +1,293 @@
+"""Trends: every significant change between consecutive waves, and one item's course over all waves.
+
+The table lists every row of `marts.report_changes` of the wave-change kind, filterable by group and
+topic, with the difference, its 95% interval, the p-value and whether it holds after the
+Benjamini-Hochberg adjustment; the bases are those of the test itself. Below it, the shares (or the
+mean) of one item with a change, over the waves, per group, with their interval bands.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from streamlit_app import address, charts, data, widgets
+from streamlit_app.base_policy import POLICY_TEXT, apply_base_policy
+
+# The empty choice means "all": address.remember drops an empty value from the address.
+ALL = ""
+WAVE_CHANGE = "verandering"
+LEVEL_LABELS = {
+    "question": "Hele vraag",
+    "answer": "Antwoord",
+    "combined answer": "Samengevoegd antwoord",
+    "mean": "Gemiddelde",
+}
+WHOLE_QUESTION = "Hele vraag (verdeling over alle antwoorden)"
+MEAN_ANSWER = "Gemiddelde"
+UNITS = {"share": "% · procentpunten", "mean": "cijfer · punten"}
+# A multiple-answer option is a 0/1 item: "niet genoemd" is the mirror image of "genoemd", so the chart
+# draws only code 1.
+NOT_NAMED_CODE = 0
+ADJUSTMENT_TEXT = (
+    "Een verandering **houdt stand na correctie** als ze significant blijft (p < 0,05) nadat de p-waarden met "
+    "de Benjamini-Hochberg-methode zijn gecorrigeerd voor de honderden toetsen per groep en vergelijking, zodat "
+    "er onder de standhoudende veranderingen naar verwachting hooguit 5% toevalstreffers zitten."
+)
+TABLE_COLUMNS = {
+    "waves": "Metingen",
+    "group_label": "Groep",
+    "topic": "Onderwerp",
+    "question_label": "Vraag",
+    "item": "Item",
+    "answer": "Antwoord",
+    "level": "Toets op",
+    "before": "Voor",
+    "after": "Na",
+    "difference": "Verschil",
+    "ci_low": "95%-interval van",
+    "ci_high": "95%-interval tot",
+    "unit": "Eenheid",
+    "p_value": "p-waarde",
+    "p_adjusted": "p na correctie",
+    "holds": "Houdt stand na correctie",
+    "n_from": "n voor",
+    "n_to": "n na",
+}
+VALUE_COLUMNS = ["before", "after", "difference", "ci_low", "ci_high", "p_value", "p_adjusted"]
+
+
+# --------------------------------------------------------------------------------------------------
+# The changes
+
+
+def item_label(frame: pd.DataFrame) -> pd.Series:
+    """The item's own text for grid and multiple-answer items; empty where the item is the question."""
+    return frame["item_text"].where(frame["item_id"] != frame["question_id"], "").fillna("")
+
+
+def answer_label(frame: pd.DataFrame) -> pd.Series:
+    """The answer a change is about: the answer, the combined answer, the whole question or the mean."""
+    label = frame["answer_label"].astype("object")
+    label = label.where(frame["test_level"] != "question", WHOLE_QUESTION)
+    return label.where(frame["test_level"] != "mean", MEAN_ANSWER).fillna("")
+
+
+def scaled(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A value in the unit a reader reads: percent (points) for shares, grade points for means."""
+    is_share = (frame["value_unit"] == "share").fillna(False).to_numpy()
+    values = frame[column].astype("float64")
+    return pd.Series(np.where(is_share, (values * 100).round(1), values.round(2)), index=frame.index)
+
+
+def prepare_changes(changes: pd.DataFrame) -> pd.DataFrame:
+    """The changes with the columns the table shows: labels, scaled values, the unit and the verdict."""
+    return changes.assign(
+        waves=changes["compared_with_wave"].astype("Int64").astype(str) + " → " + changes["wave"].astype(str),
+        item=item_label(changes),
+        answer=answer_label(changes),
+        level=changes["test_level"].map(LEVEL_LABELS).fillna(changes["test_level"]),
+        before=scaled(changes, "value_before"),
+        after=scaled(changes, "value_after"),
+        difference=scaled(changes, "difference"),
+        ci_low=scaled(changes, "difference_ci_low"),
+        ci_high=scaled(changes, "difference_ci_high"),
+        unit=changes["value_unit"].map(UNITS).fillna("verdeling"),
+        p_value=changes["p_value"].round(4),
+        p_adjusted=changes["p_adjusted"].round(4),
+        holds=np.where(changes["holds_after_adjustment"].fillna(False).astype(bool), "ja", "nee"),
+    )
+
+
+def pick_filters(changes: pd.DataFrame, groups: pd.DataFrame) -> tuple[str, str]:
+    """The group and topic pickers (address `groep`, `onderwerp`): empty means every group or topic."""
+    labels = dict(zip(groups["respondent_group"], groups["label_nl"], strict=True))
+    left, right = st.columns(2)
+    group = address.select(
+        "Groep",
+        "groep",
+        [ALL, *groups["respondent_group"]],
+        format_func=lambda value: labels.get(value, "Alle groepen") if value else "Alle groepen",
+        container=left,
+    )
+    in_group = changes if group == ALL else changes[changes["respondent_group"] == group]
+    topics = list(dict.fromkeys(in_group["topic"].dropna()))
+    topic = address.select(
+        "Onderwerp",
+        "onderwerp",
+        [ALL, *topics],
+        format_func=lambda value: value or "Alle onderwerpen",
+        container=right,
+    )
+    return group, topic
+
+
+def filtered(changes: pd.DataFrame, group: str, topic: str, adjusted_only: bool) -> pd.DataFrame:
+    """The changes of the chosen group and topic, and only those that hold after adjustment if asked."""
+    keep = pd.Series(True, index=changes.index)
+    if group != ALL:
+        keep &= changes["respondent_group"] == group
+    if topic != ALL:
+        keep &= changes["topic"] == topic
+    if adjusted_only:
+        keep &= changes["holds_after_adjustment"].fillna(False).astype(bool)
+    return changes[keep]
+
+
+def show_changes(shown: pd.DataFrame, group: str) -> None:
+    """The table of changes, or why it is empty."""
+    if shown.empty:
+        st.info(
+            "Geen significante veranderingen bij deze keuze. Een groep wordt alleen getoetst als er in beide "
+            "metingen ten minste 30 respondenten zijn; de kov-besturen waren er in 2016 minder."
+        )
+        return
+    holds = int((shown["holds"] == "ja").sum())
+    st.markdown(f"**{len(shown)} significante veranderingen**, waarvan {holds} standhouden na correctie.")
+    widgets.table(
+        shown,
+        name=f"trends_{group or 'alle_groepen'}",
+        columns=TABLE_COLUMNS,
+        base_column=["n_from", "n_to"],
+        value_columns=VALUE_COLUMNS,
+        key="trends_changes",
+    )
+    st.caption(
+        "Voor en na: het aandeel in procenten of het gemiddelde rapportcijfer in de twee metingen; het verschil "
+        "in procentpunten of cijferpunten met het 95%-interval. Een hele vraag is getoetst op de verdeling over "
+        "alle antwoorden en heeft daarom geen enkel verschil. " + POLICY_TEXT
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# One item over the waves
+
+
+def pick_item(shown: pd.DataFrame) -> pd.Series:
+    """The question and item to draw (address `vraag`, `item`), among those in the table; first by default."""
+    questions = dict(zip(shown["question_id"], shown["question_label"], strict=False))
+    question_id = address.select(
+        "Vraag", "vraag", list(questions), format_func=lambda value: questions.get(value, value)
+    )
+    rows = shown[shown["question_id"] == question_id]
+    items = dict(zip(rows["item_id"], rows["item_text"], strict=False))
+    if list(items) != [question_id]:
+        item_id = address.select("Item", "item", list(items), format_func=lambda value: items.get(value, value))
+    else:
+        item_id = question_id
+        address.remember(item=item_id)
+    return rows[rows["item_id"] == item_id].iloc[0]
+
+
+def same_answer(frame: pd.DataFrame, answer: pd.Series) -> pd.Series:
+    """The rows of `frame` about the same answer code, or the same combined answer, as `answer`."""
+    if pd.notna(answer["answer_grouping"]):
+        return frame["answer_grouping"].eq(answer["answer_grouping"]).fillna(False)
+    return frame["answer_code"].eq(answer["answer_code"]).fillna(False) & frame["answer_grouping"].isna()
+
+
+def changed_groups(shown: pd.DataFrame, item: pd.Series, answer: pd.Series) -> list[str]:
+    """The groups whose change of this answer (or combined answer) is in the table."""
+    same = (shown["item_id"] == item["item_id"]) & (shown["question_id"] == item["question_id"])
+    return list(dict.fromkeys(shown.loc[same & same_answer(shown, answer), "group_label"]))
+
+
+def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
+    """The mean per group over the waves with its interval band; returns the policed figures."""
+    means = data.frame(pub, "trends_means", question_id=item["question_id"], item_id=item["item_id"])
+    policed = apply_base_policy(means, "base_n", ["mean", "ci_low", "ci_high"])
+    st.altair_chart(
+        charts.line_over_waves(
+            policed, value="mean", low="ci_low", high="ci_high", colour="group_label", title="Cijfer"
+        )
+    )
+    return policed.assign(answer_label=MEAN_ANSWER).rename(
+        columns={"mean": "value", "ci_low": "low", "ci_high": "high"}
+    )
+
+
+def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame:
+    """One chart per answer: its share per group over the waves with the interval band; returns the figures."""
+    shares = data.frame(pub, "trends_shares", question_id=item["question_id"], item_id=item["item_id"])
+    if item["question_type"] == "multi":
+        shares = shares[shares["answer_code"].ne(NOT_NAMED_CODE).fillna(True)]
+    policed = apply_base_policy(shares, "base_n", ["share_pct", "ci_low_pct", "ci_high_pct"])
+    answers = policed.drop_duplicates(["answer_code", "answer_grouping"]).sort_values("answer_sort_order")
+    columns = st.columns(2)
+    for position, (_, answer) in enumerate(answers.iterrows()):
+        with columns[position % 2]:
+            combined = " (samengevoegd antwoord)" if pd.notna(answer["answer_grouping"]) else ""
+            st.markdown(f"**{answer['answer_label']}**{combined}")
+            changed = changed_groups(shown, item, answer)
+            st.caption(
+                "Significant veranderd bij: " + ", ".join(changed) if changed else "Geen significante verandering."
+            )
+            chart = charts.line_over_waves(
+                policed[same_answer(policed, answer)],
+                value="share_pct",
+                low="ci_low_pct",
+                high="ci_high_pct",
+                colour="group_label",
+            )
+            # Half the page's width: a legend of four group names on one row would be cut off.
+            st.altair_chart(chart.configure_legend(columns=2))
+    return policed.rename(columns={"share_pct": "value", "ci_low_pct": "low", "ci_high_pct": "high"})
+
+
+def show_item_over_waves(pub: int, shown: pd.DataFrame) -> None:
+    """The chosen item over all waves, per group, with the figures behind the chart."""
+    st.subheader("Verloop over de metingen")
+    item = pick_item(shown)
+    if item["item_id"] != item["question_id"]:
+        st.markdown(f"*{item['item_text']}*")
+    is_mean = item["question_type"] == "numeric"
+    figures = mean_chart(pub, item) if is_mean else share_charts(pub, item, shown)
+    st.caption("De band om elke lijn is het 95%-interval. Met twee metingen is elke lijn twee punten.")
+    with st.expander("Cijfers bij de grafiek"):
+        widgets.table(
+            figures,
+            name=f"trends_{item['item_id']}",
+            columns={
+                "wave": "Meting",
+                "group_label": "Groep",
+                "answer_label": "Antwoord",
+                "value": "Gemiddelde" if is_mean else "%",
+                "low": "95%-interval van",
+                "high": "95%-interval tot",
+                "base_n": "Basis (n)",
+            },
+            base_column="base_n",
+            value_columns=["value", "low", "high"],
+            key="trends_figures",
+            column_config={
+                header: st.column_config.NumberColumn(format="%.2f" if is_mean else "%.1f")
+                for header in ("Gemiddelde" if is_mean else "%", "95%-interval van", "95%-interval tot")
+            },
+        )
+
+
+# --------------------------------------------------------------------------------------------------
+# The page
+
+
+def render() -> None:
+    """The Trends page."""
+    pub = widgets.current_publication()["publication_id"]
+    st.title("Trends")
+    st.markdown(
+        "Alle significante veranderingen (p < 0,05, Rao-Scott-F-toets; voor het rapportcijfer de t-toets) tussen "
+        "twee opeenvolgende metingen, per groep."
+    )
+    changes = prepare_changes(data.frame(pub, "trends_changes"))
+    groups = data.frame(pub, "groups")
+    group, topic = pick_filters(changes, groups)
+    adjusted_only = st.checkbox("Alleen wat standhoudt na correctie", key="trends_adjusted")
+    st.caption(ADJUSTMENT_TEXT)
+    shown = filtered(changes, group, topic, adjusted_only)
+    show_changes(shown, group)
+    if not shown.empty:
+        show_item_over_waves(pub, shown)
+
+
+render()

@@ -1,0 +1,458 @@
+"""The viewer's Trends, Kindcentra and Samenwerkingsmodellen pages show what the serving copy publishes.
+
+Every expectation is read independently from the test warehouse's serving copy (or, for what the serving
+copy does not carry, from the warehouse itself) and compared with what the page shows in AppTest.
+"""
+
+from __future__ import annotations
+
+import json
+
+import duckdb
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from streamlit_app.base_policy import HIDDEN, MARKED
+
+HOSTILE_GROUP = "'; drop table marts.report_shares; --"
+EITHER = " óf "
+
+
+def read(path, query: str, params: dict | None = None) -> pd.DataFrame:
+    """A query on the serving copy, opened read-only on its own connection."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        return con.execute(query, params or {}).df()
+
+
+def table_with(app, header: str) -> pd.DataFrame:
+    """The first table on the page with this column header."""
+    for frame in app.dataframe:
+        if header in frame.value.columns:
+            return frame.value.reset_index(drop=True)
+    raise AssertionError(f"no table with column {header!r}")
+
+
+def tables_with(app, header: str) -> list[pd.DataFrame]:
+    """Every table on the page with this column header."""
+    return [frame.value.reset_index(drop=True) for frame in app.dataframe if header in frame.value.columns]
+
+
+def charts(app) -> list:
+    """The page's Altair charts (Streamlit 1.67 calls the element vega_lite_chart)."""
+    return app.get("vega_lite_chart")
+
+
+def chart_data(chart) -> pd.DataFrame:
+    """The rows a chart was given, decoded from its Arrow dataset."""
+    datasets = chart.proto.datasets
+    return pd.concat(
+        [pa.ipc.open_stream(dataset.data.data).read_all().to_pandas() for dataset in datasets], ignore_index=True
+    )
+
+
+def marks(chart) -> set[str]:
+    """The mark types of a (layered) chart."""
+    spec = json.loads(chart.proto.spec)
+    layers = spec.get("layer", [spec])
+    return {layer["mark"]["type"] if isinstance(layer["mark"], dict) else layer["mark"] for layer in layers}
+
+
+def expected_status(base: pd.Series) -> list[str]:
+    """The small-base status the policy must give these bases."""
+    return [HIDDEN if value < 10 else MARKED if value < 30 else "" for value in base]
+
+
+def sorted_rows(frame: pd.DataFrame, decimals: int = 6) -> list[tuple]:
+    """Rows as tuples, numbers rounded and missing values made comparable, in a fixed order."""
+    rounded = frame.apply(
+        lambda column: column.astype("float64").round(decimals) if column.dtype.kind in "fiu" else column
+    )
+    return sorted(
+        tuple("" if pd.isna(value) else str(value) for value in row) for row in rounded.itertuples(index=False)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Trends
+
+
+def wave_changes(serving_copy, group: str | None = None) -> pd.DataFrame:
+    """Every significant wave change of report_changes (of one group), with the test's bases."""
+    return read(
+        serving_copy,
+        """
+        select c.*, t.n_from, t.n_to
+        from marts.report_changes c
+        join marts.test_wave_change t
+          on t.wave = c.wave and t.respondent_group = c.respondent_group and t.item_id = c.item_id
+         and t.question_id = c.question_id and t.test_level = c.test_level and t.method = c.method
+         and coalesce(t.answer_code, -1) = coalesce(c.answer_code, -1)
+         and coalesce(t.answer_grouping, '') = coalesce(c.answer_grouping, '')
+        where c.comparison = 'verandering' and ($group is null or c.respondent_group = $group)
+        """,
+        {"group": group},
+    )
+
+
+def change_figures(changes: pd.DataFrame) -> pd.DataFrame:
+    """What the table must show of each change: values in percent (points) or grade points, p, bases.
+
+    Rounded as numpy rounds (the page shows one decimal for percentages, two for the grade), so that a value
+    on a rounding boundary cannot make the comparison flaky.
+    """
+    factor = np.where(changes["value_unit"] == "share", 100.0, 1.0)
+    decimals = np.where(changes["value_unit"] == "share", 1, 2)
+    figures = pd.DataFrame(
+        {
+            column: [
+                np.round(value * scale, int(places)) if pd.notna(value) else np.nan
+                for value, scale, places in zip(changes[column], factor, decimals, strict=True)
+            ]
+            for column in ["value_before", "value_after", "difference", "difference_ci_low", "difference_ci_high"]
+        }
+    )
+    figures["p_value"] = changes["p_value"].round(4).to_numpy()
+    figures["holds"] = np.where(changes["holds_after_adjustment"], "ja", "nee")
+    figures["n_from"] = changes["n_from"].to_numpy()
+    figures["n_to"] = changes["n_to"].to_numpy()
+    return figures
+
+
+def shown_figures(table: pd.DataFrame) -> pd.DataFrame:
+    """The same columns as `change_figures`, from the page's table."""
+    return table[
+        ["Voor", "Na", "Verschil", "95%-interval van", "95%-interval tot", "p-waarde", "Houdt stand na correctie"]
+        + ["n voor", "n na"]
+    ]
+
+
+@pytest.mark.parametrize("group", ["basisscholen", "kov_organisaties", "schoolbesturen"])
+def test_trends_lists_every_significant_change_of_the_chosen_group_with_its_figures(open_page, serving_copy, group):
+    expected = wave_changes(serving_copy, group)
+    assert not expected.empty, f"the sample has no significant change for {group}"
+    app = open_page("trends", groep=group)
+    table = table_with(app, "Houdt stand na correctie")
+    assert len(table) == len(expected)
+    assert set(table["Groep"]) == set(expected["group_label"])
+    assert sorted_rows(shown_figures(table), 4) == sorted_rows(change_figures(expected), 4)
+
+
+def test_trends_shows_every_group_by_default_and_follows_a_group_picked_on_the_page(open_page, serving_copy):
+    app = open_page("trends")
+    assert len(table_with(app, "Houdt stand na correctie")) == len(wave_changes(serving_copy))
+    app.selectbox(key="address_groep").set_value("kov_organisaties").run()
+    assert not app.exception
+    expected = wave_changes(serving_copy, "kov_organisaties")
+    table = table_with(app, "Houdt stand na correctie")
+    assert sorted_rows(shown_figures(table), 4) == sorted_rows(change_figures(expected), 4)
+    assert app.query_params["groep"] == "kov_organisaties"
+
+
+def test_the_adjusted_only_filter_keeps_exactly_what_holds_after_benjamini_hochberg(open_page, serving_copy):
+    changes = wave_changes(serving_copy, "basisscholen")
+    holding = changes[changes["holds_after_adjustment"]]
+    assert 0 < len(holding) < len(changes), "the sample should have changes that do and do not hold"
+    app = open_page("trends", groep="basisscholen")
+    app.checkbox(key="trends_adjusted").check().run()
+    assert not app.exception
+    table = table_with(app, "Houdt stand na correctie")
+    assert len(table) == len(holding)
+    assert set(table["Houdt stand na correctie"]) == {"ja"}
+    assert sorted_rows(shown_figures(table), 4) == sorted_rows(change_figures(holding.reset_index(drop=True)), 4)
+    assert any("Benjamini-Hochberg" in caption.value for caption in app.caption)
+
+
+def test_trends_topic_filter_keeps_the_changes_of_that_topic(open_page, serving_copy):
+    changes = wave_changes(serving_copy)
+    topics = read(serving_copy, "select question_id, item_id, topic from marts.question_catalog")
+    changes = changes.merge(topics, on=["question_id", "item_id"])
+    topic = changes["topic"].value_counts().index[0]
+    app = open_page("trends", onderwerp=topic)
+    table = table_with(app, "Houdt stand na correctie")
+    assert set(table["Onderwerp"]) == {topic}
+    assert len(table) == int((changes["topic"] == topic).sum())
+
+
+def test_trends_draws_the_first_item_of_the_table_over_the_waves_with_the_published_shares(open_page, serving_copy):
+    app = open_page("trends")
+    table = table_with(app, "Houdt stand na correctie")
+    picked = app.selectbox(key="address_vraag")
+    assert picked.options[picked.index] == table["Vraag"].iloc[0]
+    assert app.query_params["vraag"] == picked.value
+    shares = read(
+        serving_copy,
+        "select wave, group_label, share_pct, base_n from marts.report_shares where question_id = $q and item_id = $i",
+        {"q": picked.value, "i": app.query_params["item"]},
+    )
+    drawn = charts(app)
+    assert drawn, "no chart drawn"
+    assert all({"area", "line"} <= marks(chart) for chart in drawn)
+    plotted = pd.concat([chart_data(chart) for chart in drawn], ignore_index=True)
+    assert sorted_rows(plotted[["wave", "group_label", "share_pct", "base_n"]]) == sorted_rows(shares)
+    figures = table_with(app, "Basis (n)")
+    assert sorted(figures["%"].round(6)) == sorted(shares["share_pct"].round(6))
+
+
+def test_trends_draws_the_mean_grade_for_a_change_in_the_grade(open_page, serving_copy):
+    means = read(
+        serving_copy,
+        "select wave, group_label, mean, base_n from marts.report_means where question_id = 'rapportcijfer'",
+    )
+    app = open_page("trends", vraag="rapportcijfer")
+    assert app.selectbox(key="address_vraag").value == "rapportcijfer"
+    (chart,) = charts(app)
+    assert sorted_rows(chart_data(chart)[["wave", "group_label", "mean", "base_n"]]) == sorted_rows(means)
+    assert sorted(table_with(app, "Gemiddelde")["Gemiddelde"].round(6)) == sorted(means["mean"].round(6))
+
+
+def test_trends_marks_a_small_base_in_the_chart_and_its_figures(open_page, serving_copy):
+    # No item with a change has a base under 10 in any group, so only the mark under 30 can be seen here;
+    # the hiding under 10 is tested on the Kindcentra page.
+    shares = read(
+        serving_copy,
+        "select wave, group_label, answer_label, base_n from marts.report_shares "
+        "where question_id = 'juridisch' and item_id = 'juridisch'",
+    )
+    assert (shares["base_n"] < 30).any() and not (shares["base_n"] < 10).any()
+    app = open_page("trends", vraag="juridisch")
+    figures = table_with(app, "Basis (n)")
+    assert sorted(zip(figures["Basis (n)"], figures["Basis"], strict=True)) == sorted(
+        zip(shares["base_n"], expected_status(shares["base_n"]), strict=True)
+    )
+    plotted = pd.concat([chart_data(chart) for chart in charts(app)], ignore_index=True)
+    assert set(plotted.loc[plotted["base_n"] < 30, "basis"]) == {MARKED}
+
+
+# --------------------------------------------------------------------------------------------------
+# Kindcentra
+
+
+def kindcentrum_rows(serving_copy, group: str, wave: int) -> pd.DataFrame:
+    """The published kindcentrum comparison of one group and wave, with the tests' bases."""
+    return read(
+        serving_copy,
+        """
+        select s.kindcentrum_share_pct, s.other_share_pct, s.kindcentrum_difference, t.n_in, t.n_out
+        from marts.report_shares s
+        join marts.test_subgroup t
+          on t.wave = s.wave and t.respondent_group = s.respondent_group and t.item_id = s.item_id
+         and t.question_id = s.question_id and t.is_default_method and t.test_level <> 'question'
+         and coalesce(t.answer_code, -1) = coalesce(s.answer_code, -1)
+         and coalesce(t.answer_grouping, '') = coalesce(s.answer_grouping, '')
+        where s.respondent_group = $group and s.wave = $wave and s.kindcentrum_share_pct is not null
+        """,
+        {"group": group, "wave": wave},
+    )
+
+
+def kindcentrum_expected(rows: pd.DataFrame) -> pd.DataFrame:
+    """Both shares, the marker the page must show and the bases."""
+    return pd.DataFrame(
+        {
+            "kindcentrum": rows["kindcentrum_share_pct"],
+            "overige": rows["other_share_pct"],
+            "marker": rows["kindcentrum_difference"].map({"hoger": "▲ hoger", "lager": "▼ lager"}).fillna(""),
+            "n_in": rows["n_in"],
+            "n_out": rows["n_out"],
+        }
+    )
+
+
+def kindcentrum_shown(table: pd.DataFrame) -> pd.DataFrame:
+    """The same columns from the page's table."""
+    return table[["Kindcentrum %", "Overige %", "Significant verschil", "n kindcentrum", "n overige"]]
+
+
+@pytest.mark.parametrize(("group", "wave"), [("basisscholen", 2019), ("kov_organisaties", 2016)])
+def test_kindcentra_shows_the_published_shares_of_kindcentra_and_the_rest(open_page, serving_copy, group, wave):
+    expected = kindcentrum_rows(serving_copy, group, wave)
+    app = open_page("kindcentra", groep=group, meting=str(wave))
+    app.checkbox(key="kindcentra_significant").uncheck().run()
+    assert not app.exception
+    table = table_with(app, "Kindcentrum %")
+    assert len(table) == len(expected)
+    assert sorted_rows(kindcentrum_shown(table)) == sorted_rows(kindcentrum_expected(expected))
+
+
+def test_kindcentra_marks_significant_differences_in_table_and_chart(open_page, serving_copy):
+    expected = kindcentrum_rows(serving_copy, "basisscholen", 2019)
+    significant = expected[expected["kindcentrum_difference"].notna()]
+    assert 0 < len(significant) < len(expected)
+    app = open_page("kindcentra", groep="basisscholen", meting="2019")
+    table = table_with(app, "Kindcentrum %")
+    assert sorted_rows(kindcentrum_shown(table)) == sorted_rows(kindcentrum_expected(significant))
+    higher = significant["kindcentrum_share_pct"] > significant["other_share_pct"]
+    assert (significant["kindcentrum_difference"] == np.where(higher, "hoger", "lager")).all()
+    (chart,) = charts(app)
+    assert {"bar", "text"} <= marks(chart)
+    plotted = chart_data(chart)
+    symbols = plotted["symbol"].dropna() if "symbol" in plotted else pd.Series(dtype=str)
+    assert sorted(symbols) == sorted(kindcentrum_expected(significant)["marker"].str[0])
+
+
+def test_kindcentra_shows_the_grade_of_kindcentra_and_the_rest(open_page, serving_copy):
+    means = read(
+        serving_copy,
+        "select kindcentrum_mean, other_mean from marts.report_means "
+        "where respondent_group = 'kov_organisaties' and wave = 2019 and kindcentrum_mean is not null",
+    )
+    app = open_page("kindcentra", groep="kov_organisaties", meting="2019")
+    grade = table_with(app, "Verschil (cijferpunten)")
+    assert sorted_rows(grade[["Kindcentrum", "Overige"]]) == sorted_rows(means)
+
+
+def test_kindcentra_says_who_counts_as_kindcentrum_with_the_numbers(open_page, serving_copy):
+    noemer = read(
+        serving_copy,
+        "select answer_code, n, base_n from marts.report_shares "
+        "where question_id = 'noemer' and respondent_group = 'basisscholen' and wave = 2016 "
+        "and answer_code is not null",
+    )
+    kindcentra = int(noemer.loc[noemer["answer_code"] == 3, "n"].iloc[0])
+    others = int(noemer["base_n"].iloc[0]) - kindcentra
+    app = open_page("kindcentra", groep="basisscholen", meting="2016")
+    text = " ".join(markdown.value for markdown in app.markdown)
+    assert "(integraal) kindcentrum" in text and "geen van beide" in text
+    assert f"{kindcentra} kindcentra en {others} overige" in text
+
+
+def test_kindcentra_hides_a_base_under_10_and_marks_one_under_30_in_what_was_not_compared(open_page, serving_copy):
+    skipped = read(
+        serving_copy,
+        "select distinct question_id, item_id, n_in, n_out from marts.test_subgroup "
+        "where respondent_group = 'basisscholen' and wave = 2016 and subgroup = 'kindcentrum' "
+        "and is_default_method and not is_tested",
+    )
+    smallest = skipped[["n_in", "n_out"]].min(axis=1)
+    assert (smallest < 10).any() and ((smallest >= 10) & (smallest < 30)).any()
+    app = open_page("kindcentra", groep="basisscholen", meting="2016")
+    (shown,) = [table for table in tables_with(app, "n overige") if "Antwoord" not in table and "Overige" not in table]
+    assert len(shown) == len(skipped)
+    assert sorted(zip(shown["n kindcentrum"], shown["n overige"], shown["Basis"], strict=True)) == sorted(
+        zip(skipped["n_in"], skipped["n_out"], expected_status(smallest), strict=True)
+    )
+
+
+# --------------------------------------------------------------------------------------------------
+# Samenwerkingsmodellen
+
+
+def rules_in_force(serving_copy, wave: int) -> pd.DataFrame:
+    """The rules of bijlage 1 a wave uses: per question its newest version not after the wave."""
+    rules = read(
+        serving_copy,
+        """
+        select r.valid_from_wave, r.question_id, q.question_label, o.answer_label, l.label_nl as model_label
+        from codebook.cooperation_model_rules r
+        join codebook.codebook_questions q using (question_id)
+        join codebook.codebook_answer_options o using (question_id, answer_code)
+        join codebook.labels_cooperation_outcomes l using (cooperation_model)
+        """,
+    )
+    rules = rules[rules["valid_from_wave"] <= wave]
+    newest = rules.groupby("question_id")["valid_from_wave"].transform("max")
+    return rules[rules["valid_from_wave"] == newest]
+
+
+def test_samenwerkingsmodellen_shows_the_rule_table_of_bijlage_1(open_page, serving_copy):
+    newest = int(read(serving_copy, "select max(valid_from_wave) as w from codebook.cooperation_model_rules")["w"][0])
+    waves = read(serving_copy, "select distinct wave from marts.report_shares")["wave"]
+    wave = int(waves.max())
+    assert wave >= newest
+    expected = rules_in_force(serving_copy, wave)
+    app = open_page("samenwerkingsmodellen", meting=str(wave))
+    table = app.table[0].value
+    cells = [cell for cell in table.to_numpy().ravel() if cell]
+    assert sum(len(cell.split(EITHER)) for cell in cells) == len(expected)
+    assert len(expected) == int(
+        read(
+            serving_copy,
+            "select count(*) as n from codebook.cooperation_model_rules where valid_from_wave = $w",
+            {"w": newest},
+        )["n"][0]
+    )
+    for rule in expected.itertuples():
+        (column,) = [header for header in table.columns if header.endswith(rule.question_label)]
+        assert rule.answer_label in table.loc[rule.model_label, column].split(EITHER), rule
+
+
+def test_samenwerkingsmodellen_shows_the_published_distribution_with_intervals(open_page, serving_copy):
+    expected = read(
+        serving_copy,
+        "select model_label, share_pct, ci_low_pct, ci_high_pct, n, base_n from marts.report_models "
+        "where respondent_group = 'kov_organisaties' and wave = 2016",
+    )
+    app = open_page("samenwerkingsmodellen", groep="kov_organisaties", meting="2016")
+    table = table_with(app, "Model")
+    shown = table[["Model", "%", "95%-interval van", "95%-interval tot", "n", "Basis (n)"]]
+    assert sorted_rows(shown) == sorted_rows(expected)
+    everything = read(
+        serving_copy,
+        "select wave, model_label, share_pct from marts.report_models where respondent_group = 'kov_organisaties'",
+    )
+    bars = [chart for chart in charts(app) if "rule" in marks(chart)]
+    assert len(bars) == 1
+    plotted = chart_data(bars[0])
+    assert sorted_rows(plotted[["wave", "model_label", "share_pct"]]) == sorted_rows(everything)
+
+
+def test_samenwerkingsmodellen_counts_the_three_unclassified_outcomes(open_page, serving_copy, con):
+    published = read(
+        serving_copy,
+        "select model_label, n, share_pct from marts.report_models where respondent_group = 'basisscholen' "
+        "and wave = 2019 and cooperation_model in ('niet_in_te_delen', 'niet_eenduidig')",
+    )
+    # Onvolledig is outside the models' base and not in the serving copy: count it in the warehouse.
+    incomplete = con.execute(
+        "select count(*) from marts.fct_respondent where respondent_group = 'basisscholen' and wave = 2019 "
+        "and cooperation_model = 'onvolledig'"
+    ).fetchone()[0]
+    respondents = con.execute(
+        "select count(*) from marts.fct_respondent where respondent_group = 'basisscholen' and wave = 2019"
+    ).fetchone()[0]
+    app = open_page("samenwerkingsmodellen", groep="basisscholen", meting="2019")
+    table = table_with(app, "Uitkomst").set_index("Uitkomst")
+    assert set(table.index) == {*published["model_label"], "Onvolledig"}
+    for row in published.itertuples():
+        assert table.loc[row.model_label, "n"] == row.n
+        assert table.loc[row.model_label, "%"] == pytest.approx(row.share_pct)
+    assert table.loc["Onvolledig", "n"] == incomplete
+    assert table.loc["Onvolledig", "%"] == pytest.approx(100 * incomplete / respondents)
+    assert any("kwart" in info.value for info in app.info)
+
+
+def test_samenwerkingsmodellen_shows_the_boards_estimates_and_marks_a_small_base(open_page, serving_copy):
+    # The boards' smallest base is 19 (childcare boards, 2016): marked; none of this page's bases is under 10.
+    estimates = read(
+        serving_copy,
+        "select item_text, answer_label, group_label, share_pct, base_n from marts.report_shares "
+        "where question_id = 'modellen_voorkomen' and wave = 2016 and answer_grouping is null",
+    )
+    assert (estimates["base_n"] < 30).any()
+    app = open_page("samenwerkingsmodellen", meting="2016")
+    table = table_with(app, "Komt voor bij")
+    assert sorted_rows(table[["Model", "Komt voor bij", "Groep", "%", "Basis (n)"]]) == sorted_rows(estimates)
+    assert sorted(zip(table["Basis (n)"], table["Basis"], strict=True)) == sorted(
+        zip(estimates["base_n"], expected_status(estimates["base_n"]), strict=True)
+    )
+    stacked = [chart for chart in charts(app) if marks(chart) == {"bar"}]
+    assert len(stacked) == 1
+    plotted = chart_data(stacked[0])
+    assert set(plotted.loc[plotted["base_n"] < 30, "basis"]) == {MARKED}
+
+
+# --------------------------------------------------------------------------------------------------
+# Addresses
+
+
+@pytest.mark.parametrize(
+    ("page", "default"), [("trends", ""), ("kindcentra", "basisscholen"), ("samenwerkingsmodellen", "basisscholen")]
+)
+@pytest.mark.parametrize("group", ["onbekend", HOSTILE_GROUP, "basisscholen' or '1'='1"])
+def test_an_unknown_or_sql_looking_group_falls_back_to_the_default(open_page, serving_copy, page, default, group):
+    app = open_page(page, groep=group)
+    assert not app.error, [error.value for error in app.error]
+    assert app.selectbox(key="address_groep").value == default
+    assert int(read(serving_copy, "select count(*) as n from marts.report_shares")["n"][0]) > 0
