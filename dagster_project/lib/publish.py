@@ -9,6 +9,8 @@ publication or the new one, complete, and a reader that had the old one open kee
 - serving copy: every table of `marts` and `codebook` without a `respondent_id` column (aggregates,
   dimensions, tests, quality results, the publication log); what the viewer reads.
 - analyst copy: every table of `marts` and `codebook`, respondent rows included.
+- tabellenrapport: the report's tables appendix as an Excel workbook beside the serving copy, written
+  from the new serving copy by the viewer's own table code and swapped in with the copies.
 
 The publication log (`marts.publication` and its detail tables) records, per publication, the
 inputs (sha256 of every answer, population and codebook file), the row count and checksum of every
@@ -150,6 +152,7 @@ class Publication:
     analyst_tables: list[str]
     n_changes: int
     quality_summary: str
+    workbook_path: Path | None = None
 
 
 def _published_tables(con: duckdb.DuckDBPyConnection, database: str) -> pd.DataFrame:
@@ -313,15 +316,26 @@ def _check_quality(con: duckdb.DuckDBPyConnection) -> tuple[str, str]:
     return str(results["evaluation_id"].iloc[0]), quality.summary_line(results)
 
 
-def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], log: dict[str, pd.DataFrame]) -> Path:
-    """Write the tables and the log into a new file beside target; checkpointed, fsynced, not yet in place."""
+def _staged_beside(target: Path) -> Path:
+    """A fresh name beside target for its next version, after removing what a killed publish left there."""
     target.parent.mkdir(parents=True, exist_ok=True)
     # A publish that was killed half-way leaves its staged file; only one publish runs at a time
     # (the writer pool), so every staged file found now is such a leftover.
     for pattern in (f"{target.name}.new-*", f"{target.name}.previous-*"):
         for leftover in target.parent.glob(pattern):
             leftover.unlink()
-    staged = target.with_name(f"{target.name}.new-{os.getpid()}")
+    return target.with_name(f"{target.name}.new-{os.getpid()}")
+
+
+def _fsync_file(path: Path) -> None:
+    """Make a file's content durable before it is moved into place."""
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str], log: dict[str, pd.DataFrame]) -> Path:
+    """Write the tables and the log into a new file beside target; checkpointed, fsynced, not yet in place."""
+    staged = _staged_beside(target)
     con.execute(f"attach {quote(str(staged))} as staged_copy")
     try:
         for schema in PUBLISHED_SCHEMAS:
@@ -336,8 +350,33 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
         staged.unlink(missing_ok=True)
         raise
     con.execute("detach staged_copy")
-    with staged.open("rb") as handle:
-        os.fsync(handle.fileno())
+    _fsync_file(staged)
+    return staged
+
+
+def workbook_path(serving_path: Path) -> Path:
+    """Where the tabellenrapport workbook of a serving copy is published: beside it."""
+    from streamlit_app import tabellenrapport
+
+    return tabellenrapport.published_workbook_path(serving_path)
+
+
+def _write_workbook(serving_copy: Path, target: Path) -> Path:
+    """Write the tabellenrapport of a serving copy into a new file beside target; fsynced, not yet in place.
+
+    The workbook is the viewer's table code (`streamlit_app.tabellenrapport`), imported only here: the
+    pipeline may use the viewer's pure table code, the viewer never imports the pipeline. A failure
+    removes the half-written file and raises.
+    """
+    from streamlit_app import tabellenrapport
+
+    staged = _staged_beside(target)
+    try:
+        tabellenrapport.write_workbook(serving_copy, staged)
+        _fsync_file(staged)
+    except BaseException:
+        staged.unlink(missing_ok=True)
+        raise
     return staged
 
 
@@ -395,17 +434,29 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Pa
         for name, frame in log.items()
     }
 
-    # Both new files are complete before either replaces its predecessor.
+    # Every new file is complete before any replaces its predecessor: both copies, then the workbook
+    # made from the new serving copy, so that the three always describe the same publication.
     staged_serving = _write_copy(con, serving_path, serving_tables, log)
     staged_analyst = _write_copy(con, analyst_path, analyst_tables, log)
-    for staged, target in ((staged_serving, serving_path), (staged_analyst, analyst_path)):
+    workbook = workbook_path(serving_path)
+    try:
+        staged_workbook = _write_workbook(staged_serving, workbook)
+    except Exception as error:
+        for staged in (staged_serving, staged_analyst):
+            staged.unlink(missing_ok=True)
+        raise PublishRefused(f"not published: the tabellenrapport workbook could not be written: {error}") from error
+    for staged, target in (
+        (staged_serving, serving_path),
+        (staged_analyst, analyst_path),
+        (staged_workbook, workbook),
+    ):
         keep_previous(target)
         os.replace(staged, target)
     for folder in {serving_path.parent, analyst_path.parent}:
         _fsync_folder(folder)
     _store_log(con, log)
     return Publication(
-        publication_id, serving_path, analyst_path, serving_tables, analyst_tables, len(changes), summary
+        publication_id, serving_path, analyst_path, serving_tables, analyst_tables, len(changes), summary, workbook
     )
 
 
@@ -428,24 +479,58 @@ def keep_previous(target: Path) -> None:
 
 
 def rollback(serving_path: Path, analyst_path: Path) -> int:
-    """Put the kept previous copies back in place, atomically each; return the publication now served.
+    """Put the kept previous copies and workbook back in place, atomically each; return the publication now served.
 
-    The rolled-back copies become the new `.previous`, so a second rollback undoes the first.
+    The rolled-back files become the new `.previous`, so a second rollback undoes the first. Every
+    file is staged before any is swapped. A publication kept from before the workbook was published
+    has no kept workbook: one is written from its serving copy (or, if that fails, none is served), so
+    the workbook never describes another publication than the copies.
     """
     for target in (serving_path, analyst_path):
         if not previous_path(target).exists():
             raise PublishRefused(f"no previous publication kept beside {target}: nothing to roll back to")
-    for target in (serving_path, analyst_path):
-        kept = previous_path(target)
-        staged = target.with_name(f"{target.name}.new-{os.getpid()}")
-        shutil.copyfile(kept, staged)
-        with staged.open("rb") as handle:
-            os.fsync(handle.fileno())
+    workbook = workbook_path(serving_path)
+    staged: dict[Path, Path | None] = {}
+    try:
+        for target in (serving_path, analyst_path):
+            staged[target] = _staged_copy_of(previous_path(target), target)
+        if previous_path(workbook).exists():
+            staged[workbook] = _staged_copy_of(previous_path(workbook), workbook)
+        else:
+            staged[workbook] = _workbook_for_rollback(staged[serving_path], workbook)
+    except BaseException:
+        for path in staged.values():
+            if path is not None:
+                path.unlink(missing_ok=True)
+        raise
+    for target, new in staged.items():
         keep_previous(target)
-        os.replace(staged, target)
+        if new is None:
+            target.unlink(missing_ok=True)
+        else:
+            os.replace(new, target)
         _fsync_folder(target.parent)
     with duckdb.connect(str(serving_path), read_only=True) as con:
         return int(con.execute("select max(publication_id) from marts.publication").fetchone()[0])
+
+
+def _staged_copy_of(kept: Path, target: Path) -> Path:
+    """A copy of a kept file beside target under a staged name, fsynced: ready to be swapped in."""
+    staged = _staged_beside(target)
+    shutil.copyfile(kept, staged)
+    _fsync_file(staged)
+    return staged
+
+
+def _workbook_for_rollback(serving_copy: Path, target: Path) -> Path | None:
+    """A staged workbook of a rolled-back serving copy that has none kept; None if it cannot be written.
+
+    A rollback must not fail for want of a workbook (the copies matter more): without one, none is served.
+    """
+    try:
+        return _write_workbook(serving_copy, target)
+    except Exception:
+        return None
 
 
 def _next_publication_id(con: duckdb.DuckDBPyConnection, log: dict[str, pd.DataFrame]) -> int:

@@ -73,7 +73,12 @@ def published_copies(context: dg.AssetExecutionContext, warehouse: WarehouseReso
     }
     yield dg.MaterializeResult(
         asset_key=SERVING_KEY,
-        metadata={**common, "path": str(publication.serving_path), "tables": len(publication.serving_tables)},
+        metadata={
+            **common,
+            "path": str(publication.serving_path),
+            "tables": len(publication.serving_tables),
+            "tabellenrapport": str(publication.workbook_path),
+        },
     )
     yield dg.MaterializeResult(
         asset_key=ANALYST_KEY,
