@@ -101,18 +101,26 @@ def line_over_waves(
     high: str,
     colour: str,
     title: str = "%",
+    value_format: str = ".1f",
+    zero: bool = True,
     tooltip: list[str] | None = None,
 ) -> alt.LayerChart:
-    """A value over the waves, one line per `colour`, with its 95% interval as a band."""
+    """A value over the waves, one line per `colour`, with its 95% interval as a band.
+
+    The small-base opacity sits on the points only: on the line it would split a group's line in two
+    where one wave is marked and the next is not. A grade (`zero=False`) gets an axis fitted to its range.
+    """
     data = visible(frame)
     base = alt.Chart(data).encode(
         x=alt.X("wave:O", title="Meting"),
         color=alt.Color(f"{colour}:N", title=None, scale=alt.Scale(range=PALETTE), legend=alt.Legend(orient="bottom")),
     )
-    band = base.mark_area(opacity=0.15).encode(y=alt.Y(f"{low}:Q", title=title), y2=f"{high}:Q")
-    line = base.mark_line(point=True).encode(
-        y=f"{value}:Q",
+    y_scale = alt.Scale(zero=zero)
+    band = base.mark_area(opacity=0.15).encode(y=alt.Y(f"{low}:Q", title=title, scale=y_scale), y2=f"{high}:Q")
+    line = base.mark_line().encode(y=alt.Y(f"{value}:Q", scale=y_scale))
+    points = base.mark_point(filled=True, size=60).encode(
+        y=alt.Y(f"{value}:Q", scale=y_scale),
         opacity=_opacity(),
-        tooltip=tooltip or ["wave", colour, alt.Tooltip(f"{value}:Q", format=".1f"), STATUS_COLUMN],
+        tooltip=tooltip or ["wave", colour, alt.Tooltip(f"{value}:Q", format=value_format), STATUS_COLUMN],
     )
-    return alt.layer(band, line).properties(height=260)
+    return alt.layer(band, line, points).properties(height=260)

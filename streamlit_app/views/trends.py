@@ -199,7 +199,14 @@ def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
     policed = apply_base_policy(means, "base_n", ["mean", "ci_low", "ci_high"])
     st.altair_chart(
         charts.line_over_waves(
-            policed, value="mean", low="ci_low", high="ci_high", colour="group_label", title="Cijfer"
+            policed,
+            value="mean",
+            low="ci_low",
+            high="ci_high",
+            colour="group_label",
+            title="Cijfer",
+            value_format=".2f",
+            zero=False,
         )
     )
     return policed.assign(answer_label=MEAN_ANSWER).rename(

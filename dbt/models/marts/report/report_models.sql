@@ -1,6 +1,7 @@
 -- One row per wave, group and cooperation outcome: the distribution over the four models of bijlage 1
--- and the respondents not classified (niet in te delen, niet eenduidig, onvolledig), labelled, in
--- percent with interval and base.
+-- and the respondents not classified (niet in te delen, niet eenduidig), labelled, in percent with
+-- interval and base. Onvolledig (not all six questions answered) is outside the base, as in
+-- agg_cooperation_model: its count is fct_respondent's, not a share of this table.
 
 with
 
