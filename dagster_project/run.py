@@ -14,7 +14,7 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from dagster_project.lib import paths, quality
+from dagster_project.lib import paths, publish, quality
 from dagster_project.lib.dead_runs import describe_slot_holders, release_dead_runs
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import row_counts
@@ -48,6 +48,7 @@ def _print_publication(serving: Path, analyst: Path) -> None:
     print(f"\nPublished (publication {publication_id}, {changes} figures changed since the previous one):")
     print(f"  serving copy: {serving}  (the viewer's; no respondent rows)")
     print(f"  analyst copy: {analyst}  (all marts; open it read-only)")
+    print(f"  workbook:     {publish.workbook_path(serving)}  (the tabellenrapport, a sheet per chapter)")
     print(f"Quality: {quality.summary_line(results)}")
     for severity in quality.SEVERITIES:
         for line in quality.describe_failures(results, severity):
