@@ -33,3 +33,9 @@ def frame(publication_id: int, name: str, **params: object) -> pd.DataFrame:
     """Statement `name` of `queries.QUERIES` with its named parameters, cached for this publication."""
     frozen = tuple(sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items()))
     return _cached(str(queries.serving_path()), int(publication_id), name, frozen).copy()
+
+
+def setting(publication_id: int, name: str) -> str:
+    """One constant the published figures were made with (marts.warehouse_settings), as text."""
+    settings = frame(publication_id, "settings").set_index("setting")["setting_value"]
+    return str(settings[name])

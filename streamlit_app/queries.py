@@ -37,6 +37,10 @@ _COMMON = {
         order by publication_id desc
         limit 1
     """,
+    # The constants the figures were made with (dbt vars), e.g. the kindcentrum question and code.
+    "settings": """
+        select setting, setting_value from marts.warehouse_settings
+    """,
     "groups": """
         select respondent_group, label_nl, sort_order
         from codebook.labels_respondent_groups

@@ -153,3 +153,14 @@ def test_the_policy_marks_exactly_what_the_warehouse_flags_as_a_small_base(servi
     flagged = policed[base_policy.STATUS_COLUMN] != ""
     assert flagged.sum() > 0
     assert (flagged == shares["is_small_base"]).all()
+
+
+def test_the_serving_copy_carries_the_constants_the_figures_were_made_with(serving_copy):
+    with duckdb.connect(str(serving_copy), read_only=True) as con:
+        published = dict(con.execute("select setting, setting_value from marts.warehouse_settings").fetchall())
+    assert published["kindcentrum_item"] == settings.KINDCENTRUM_ITEM
+    assert int(published["kindcentrum_code"]) == settings.KINDCENTRUM_CODE
+    assert int(published["small_base"]) == settings.SMALL_BASE == base_policy.MARK_BELOW
+    assert int(published["min_test_base"]) == settings.MIN_TEST_BASE
+    assert int(published["model_threshold"]) == settings.MODEL_THRESHOLD
+    assert float(published["z_95"]) == settings.Z_95

@@ -18,8 +18,6 @@ from streamlit_app.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_
 
 ALL = ""
 # The warehouse's kindcentrum definition (dbt vars kindcentrum_item and kindcentrum_code).
-KINDCENTRUM_QUESTION = "noemer"
-KINDCENTRUM_CODE = 3
 KINDCENTRUM = "Kindcentrum"
 OTHERS = "Overige"
 MARKERS = {"hoger": "▲ hoger", "lager": "▼ lager"}
@@ -71,12 +69,13 @@ def pick_group_and_wave(available: pd.DataFrame) -> tuple[str, str, int]:
 
 def explain_kindcentrum(pub: int, group: str, group_label: str, wave: int) -> None:
     """Who counts as a kindcentrum, who as the rest, and how many of each there are in this group and wave."""
-    noemer = data.frame(pub, "kindcentra_noemer", question_id=KINDCENTRUM_QUESTION)
+    kindcentrum_code = int(data.setting(pub, "kindcentrum_code"))
+    noemer = data.frame(pub, "kindcentra_noemer", question_id=data.setting(pub, "kindcentrum_item"))
     rows = noemer[(noemer["respondent_group"] == group) & (noemer["wave"] == wave)]
     if rows.empty:
         return
-    chosen = rows[rows["answer_code"] == KINDCENTRUM_CODE]
-    others = rows[rows["answer_code"] != KINDCENTRUM_CODE]
+    chosen = rows[rows["answer_code"] == kindcentrum_code]
+    others = rows[rows["answer_code"] != kindcentrum_code]
     kindcentra = int(chosen["n"].sum())
     base = int(rows["base_n"].iloc[0])
     other_labels = ", ".join(label[0].lower() + label[1:] for label in others["answer_label"])

@@ -39,7 +39,6 @@ UNCLASSIFIED = {
 }
 INCOMPLETE = "onvolledig"
 BOARD_QUESTION = "modellen_voorkomen"
-MODEL_THRESHOLD = 4
 EITHER = " óf "
 REPORT_NOTE = (
     "Het rapport van 2019 heeft de modellen niet gebruikt voor vergelijkingen of verdere analyses: ongeveer een "
@@ -88,7 +87,8 @@ def show_rules(pub: int, wave: int) -> None:
         st.info(f"Voor meting {wave} zijn geen indelingsregels vastgelegd.")
         return
     st.markdown(
-        f"Een schooldirecteur of kov-manager hoort bij een model als **{MODEL_THRESHOLD} of meer** van de zes "
+        f"Een schooldirecteur of kov-manager hoort bij een model als **{data.setting(pub, 'model_threshold')} of "
+        "meer** van de zes "
         "antwoorden op de vragen A tot en met F bij dat model passen. Een antwoord kan bij twee modellen passen; "
         "alleen wie alle zes vragen beantwoordde, is ingedeeld."
     )
