@@ -41,7 +41,7 @@ dev: $(INSTALLED) $(MANIFEST) ## the Dagster UI on http://127.0.0.1:3000
 
 app: $(INSTALLED) ## the viewer on http://127.0.0.1:$${STREAMLIT_SERVER_PORT:-8501}, reading the serving copy (SERVING_PATH)
 	$(BIN)/streamlit run streamlit_app/app.py --server.address 127.0.0.1 --server.port $${STREAMLIT_SERVER_PORT:-8501} \
-		--server.headless true --browser.gatherUsageStats false
+		--server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
 
 bench: $(INSTALLED) $(MANIFEST) ## time and memory of every stage at scale 1 and 2 (see docs/benchmarks.md)
 	$(BIN)/python -m dagster_project.bench

@@ -24,6 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 
 from streamlit_app import queries
 from streamlit_app.base_policy import HIDDEN, MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy
+from streamlit_app.texts import SYNTHETIC_TEXT, dutch_quality_summary
 
 WORKBOOK_NAME = "tabellenrapport.xlsx"
 TITLE = "Samenwerking in beeld: tabellenrapport"
@@ -54,15 +55,8 @@ TESTS_TEXT = (
     "de Rao-Scott-gecorrigeerde chikwadraattoets, gemiddelden met een t-toets die rekening houdt met de weging. "
     "Er is alleen getoetst als elke kant ten minste 30 respondenten heeft."
 )
-# The viewer's banner says the same (widgets.SYNTHETIC_BANNER); widgets imports Streamlit, this module may not.
-SYNTHETIC_TEXT = (
-    "Let op: synthetische gegevens. Deze cijfers komen uit de ingebouwde synthetische steekproef van het "
-    "project, niet uit de echte meting. Ze lijken op het rapport van 2019 maar zeggen niets over scholen of "
-    "kinderopvang."
-)
 SHEET_NAME_LIMIT = 31
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
-_QUALITY_SUMMARY = re.compile(r"(\d+) checks: (\d+) errors, (\d+) warnings")
 
 LABEL_WIDTH = 62
 VALUE_WIDTH = 8
@@ -72,18 +66,6 @@ MARK_WIDTH = 9
 def published_workbook_path(serving_path: Path) -> Path:
     """Where the publish stage puts the workbook: beside the serving copy."""
     return Path(serving_path).with_name(WORKBOOK_NAME)
-
-
-def dutch_quality_summary(summary: str) -> str:
-    """The publication log's `N checks: E errors, W warnings` in Dutch; any other text as it is."""
-    found = _QUALITY_SUMMARY.fullmatch(summary.strip()) if summary else None
-    if not found:
-        return summary
-    checks, errors, warnings = (int(number) for number in found.groups())
-    return (
-        f"{checks} controles: {errors} {'fout' if errors == 1 else 'fouten'}, "
-        f"{warnings} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}"
-    )
 
 
 # --------------------------------------------------------------------------------------------------

@@ -7,21 +7,17 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
+from streamlit_app import texts
 from streamlit_app.base_policy import STATUS_COLUMN, apply_base_policy
-
-SYNTHETIC_BANNER = (
-    "**Let op: synthetische gegevens.** Deze cijfers komen uit de ingebouwde synthetische steekproef van het "
-    "project, niet uit de echte meting. Ze lijken op het rapport van 2019 maar zeggen niets over scholen of "
-    "kinderopvang."
-)
 
 
 def banner(publication: Mapping) -> None:
     """The synthetic-sample warning (when it applies) and which publication is shown."""
     if publication.get("is_synthetic_sample"):
-        st.warning(SYNTHETIC_BANNER, icon="⚠️")
+        st.warning(f"**{texts.SYNTHETIC_TITLE}** {texts.SYNTHETIC_BODY}", icon="⚠️")
     published_at = pd.Timestamp(publication["published_at"]).strftime("%d-%m-%Y %H:%M")
-    st.caption(f"Publicatie {publication['publication_id']} van {published_at} · {publication['quality_summary']}")
+    quality = texts.dutch_quality_summary(publication["quality_summary"])
+    st.caption(f"Publicatie {publication['publication_id']} van {published_at} · {quality}")
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:

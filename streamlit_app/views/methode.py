@@ -12,7 +12,7 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from streamlit_app import address, data, queries, tabellenrapport, widgets
+from streamlit_app import address, data, queries, tabellenrapport, texts, widgets
 from streamlit_app.base_policy import POLICY_TEXT
 
 # What each quality check (expectations/<check>.json) verifies, in words a stakeholder reads.
@@ -330,7 +330,7 @@ def publications_section(pub: int) -> None:
     st.header("Publicaties en wijzigingen")
     publications = data.frame(pub, "methode_publications")
     publications["is_synthetic_sample"] = yes_no(publications["is_synthetic_sample"])
-    publications["quality_summary"] = publications["quality_summary"].map(tabellenrapport.dutch_quality_summary)
+    publications["quality_summary"] = publications["quality_summary"].map(texts.dutch_quality_summary)
     publications["project_commit"] = publications["project_commit"].fillna("onbekend")
     plain_table(
         publications,
