@@ -14,7 +14,11 @@ test runs with `rao_scott_f` (the default, what the warehouse calls significant)
 `min_base` respondents is not tested, and the row says why. p-values are adjusted with
 Benjamini-Hochberg within a family: one comparison, one group, one method.
 
-The test statistics themselves are in `survey_tests`.
+The tests read per-cell sums, not answers: `intermediate.int_significance_cells` has, per wave, group,
+item, kindcentrum flag and answer, the number of respondents, their sum of weights and sum of squared
+weights, and `survey_tests` computes every statistic from those (docs/statistics.md, "From cell
+sums"). A wave pair adds up the kindcentrum flags of its cells; a kindcentrum comparison takes the
+cells with a flag. The test statistics themselves are in `survey_tests`.
 """
 
 from __future__ import annotations
@@ -36,12 +40,23 @@ NUMERIC_METHODS = ("svyttest",)
 DEFAULT_METHODS = ("rao_scott_f", "svyttest")
 KINDCENTRUM_ITEM = settings.KINDCENTRUM_ITEM
 
-# The answers as dbt prepares them (intermediate.int_significance_answers), in a fixed row order: the
-# tests sum weights in numpy, and the same inputs must give the same bits.
+# The cell sums as dbt aggregates them (intermediate.int_significance_cells), in a fixed row order:
+# pooling adds cells up in numpy, and the same inputs must give the same bits. The order also fixes
+# the order of the test rows: groups as they first appear by wave, items by id.
+CELLS_QUERY = """
+select * from intermediate.int_significance_cells
+order by wave, respondent_group, item_id, is_kindcentrum nulls first, answer_code, answer_value
+"""
+# The answers themselves (intermediate.int_significance_answers), for `load_answers`.
 ANSWERS_QUERY = """
 select * from intermediate.int_significance_answers
 order by wave, respondent_group, item_id, respondent_id
 """
+# What identifies a cell: the columns of int_significance_cells before its sums.
+CELL_KEY = [
+    "wave", "respondent_group", "question_id", "item_id", "question_type", "is_kindcentrum", "answer_code",
+    "answer_value",
+]  # fmt: skip
 SCHEMA = "stats"
 
 
@@ -49,9 +64,38 @@ SCHEMA = "stats"
 Groupings = Mapping[str, list[tuple[str, tuple[int, ...]]]]
 
 
+def load_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The sums per wave, group, item, kindcentrum flag and answer: what the tests read."""
+    return con.execute(CELLS_QUERY).df()
+
+
 def load_answers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
-    """Every answer with its weight, question type and the respondent's kindcentrum flag."""
+    """Every answer with its weight, question type and the respondent's kindcentrum flag.
+
+    Not what the tests read (that is `load_cells`); the test functions still take these rows and add
+    them up with `cells_from_answers` first.
+    """
     return con.execute(ANSWERS_QUERY).df()
+
+
+def cells_from_answers(answers: pd.DataFrame) -> pd.DataFrame:
+    """The answers added up into the cells of int_significance_cells, as dbt does it, in its order.
+
+    In double precision rather than dbt's exact decimal sums, so the same to about 1e-16.
+    """
+    frame = answers.assign(weight_squares=answers["weight"] ** 2)
+    cells = (
+        frame.groupby(CELL_KEY, dropna=False, sort=False)
+        .agg(n=("weight", "size"), weight_sum=("weight", "sum"), weight_squares=("weight_squares", "sum"))
+        .reset_index()
+    )
+    order = ["wave", "respondent_group", "item_id", "is_kindcentrum", "answer_code", "answer_value"]
+    return cells.sort_values(order, na_position="first", kind="stable", ignore_index=True)
+
+
+def _as_cells(data: pd.DataFrame) -> pd.DataFrame:
+    """Cell sums as they are; answers (one row per respondent and item, with a weight) added up first."""
+    return cells_from_answers(data) if "weight" in data.columns else data
 
 
 def load_groupings(con: duckdb.DuckDBPyConnection) -> Groupings:
@@ -68,79 +112,88 @@ def load_groupings(con: duckdb.DuckDBPyConnection) -> Groupings:
 
 @dataclass(frozen=True)
 class Sides:
-    """The two sides of one comparison of one item: which rows, how they are labelled, the design."""
+    """The two sides of one comparison of one item: how they are labelled and the design, per cell row."""
 
     label_a: object  # the reference side: the earlier wave, or the rest
     label_b: object  # the compared side: the later wave, or the kindcentra
-    side: np.ndarray  # per row, label_a or label_b
+    in_b: np.ndarray  # per cell row, whether it is on side b
     strata: np.ndarray | None  # wave as stratum when waves are pooled
 
 
 def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int, groupings: Groupings) -> Iterator[dict]:
     """Every test of one item between two sides, as rows (tested or with the reason it was not).
 
-    A plan entry is (answer code, answer grouping, method, the values tested): the whole question has
-    neither code nor grouping, a combined answer has its grouping and no code.
+    `item` holds the item's cell rows of both sides. A plan entry is (answer code, answer grouping, the
+    value each cell row is tested as, methods): the whole question has neither code nor grouping and
+    tests the cells as they are, a combined answer has its grouping and no code. A 2x2 of a code
+    against the rest is the whole question's cells with each code recoded to 0/1 and added up.
     """
     qtype = item["question_type"].iloc[0]
-    weight = item["weight"].to_numpy(float)
-    n_a = int((sides.side == sides.label_a).sum())
-    n_b = int((sides.side == sides.label_b).sum())
+    numeric = qtype == "numeric"
+    strata = np.zeros(len(item), dtype=int) if sides.strata is None else sides.strata
+    cells = survey_tests.Cells.of(
+        strata,
+        sides.in_b,
+        item["answer_value" if numeric else "answer_code"].to_numpy(float),
+        item["n"].to_numpy(),
+        item["weight_sum"].to_numpy(float),
+        item["weight_squares"].to_numpy(float),
+        levels=(sides.label_a, sides.label_b),
+    )
+    n_a, n_b = cells.n_a, cells.n_b
     common = {"question_id": item["question_id"].iloc[0], "item_id": item["item_id"].iloc[0], "n_a": n_a, "n_b": n_b}
 
-    if qtype == "numeric":
-        plan = [(None, None, method, item["answer_value"].to_numpy(float)) for method in NUMERIC_METHODS]
+    codes = cells.value
+    if numeric:
+        plan = [(None, None, None, NUMERIC_METHODS)]
+    elif qtype == "multi":
+        plan = [(1, None, codes == 1, CATEGORICAL_METHODS)]
     else:
-        codes = item["answer_code"].to_numpy(int)
-        plan = []
-        if qtype == "multi":
-            plan += [(1, None, method, (codes == 1).astype(float)) for method in CATEGORICAL_METHODS]
-        else:
-            plan += [(None, None, method, codes) for method in CATEGORICAL_METHODS]
-            for code in np.unique(codes):
-                plan += [(int(code), None, method, (codes == code).astype(float)) for method in CATEGORICAL_METHODS]
-            for grouping, members in groupings.get(common["question_id"], []):
-                chosen = np.isin(codes, members).astype(float)
-                plan += [(None, grouping, method, chosen) for method in CATEGORICAL_METHODS]
+        plan = [(None, None, None, CATEGORICAL_METHODS)]
+        plan += [(int(code), None, codes == code, CATEGORICAL_METHODS) for code in np.unique(codes)]
+        for grouping, members in groupings.get(common["question_id"], []):
+            plan.append((None, grouping, np.isin(codes, members), CATEGORICAL_METHODS))
 
     if min(n_a, n_b) < min_base:
         reason = f"base below {min_base}: {sides.label_a} n={n_a}, {sides.label_b} n={n_b}"
-        for answer_code, grouping, method, _ in plan:
+        for answer_code, grouping, _, methods in plan:
+            for method in methods:
+                yield {
+                    **common,
+                    "answer_code": answer_code,
+                    "answer_grouping": grouping,
+                    "method": method,
+                    "is_tested": False,
+                    "not_tested_reason": reason,
+                }
+        return
+
+    for answer_code, grouping, chosen, methods in plan:
+        tested = cells if chosen is None else cells.recode(chosen.astype(float))
+        # Every test computes its effect size; a whole question has one per answer code, not one of its own.
+        whole_question = chosen is None and not numeric
+        for method in methods:
+            result = survey_tests.run_test_cells(method, tested)
+            effect = None if whole_question else result.effect
             yield {
                 **common,
                 "answer_code": answer_code,
                 "answer_grouping": grouping,
                 "method": method,
-                "is_tested": False,
-                "not_tested_reason": reason,
+                "statistic": result.statistic,
+                "df_num": result.df_num,
+                "df_den": result.df_den,
+                "p_value": result.p_value,
+                "is_tested": True,
+                "not_tested_reason": None,
+                "value_a": getattr(effect, "value_a", None),
+                "value_b": getattr(effect, "value_b", None),
+                "difference": getattr(effect, "difference", None),
+                "difference_ci_low": getattr(effect, "ci_low", None),
+                "difference_ci_high": getattr(effect, "ci_high", None),
+                "min_detectable_difference": getattr(effect, "mdd", None),
+                "cohens_d": getattr(effect, "cohens_d", None),
             }
-        return
-
-    levels = (sides.label_a, sides.label_b)
-    for answer_code, grouping, method, y in plan:
-        result = survey_tests.run_test(method, y, sides.side, weight, sides.strata, levels=levels)
-        # Every test computes its effect size; a whole question has one per answer code, not one of its own.
-        whole_question = answer_code is None and grouping is None and qtype != "numeric"
-        effect = None if whole_question else result.effect
-        yield {
-            **common,
-            "answer_code": answer_code,
-            "answer_grouping": grouping,
-            "method": method,
-            "statistic": result.statistic,
-            "df_num": result.df_num,
-            "df_den": result.df_den,
-            "p_value": result.p_value,
-            "is_tested": True,
-            "not_tested_reason": None,
-            "value_a": getattr(effect, "value_a", None),
-            "value_b": getattr(effect, "value_b", None),
-            "difference": getattr(effect, "difference", None),
-            "difference_ci_low": getattr(effect, "ci_low", None),
-            "difference_ci_high": getattr(effect, "ci_high", None),
-            "min_detectable_difference": getattr(effect, "mdd", None),
-            "cohens_d": getattr(effect, "cohens_d", None),
-        }
 
 
 def adjust(frame: pd.DataFrame, family: list[str]) -> pd.DataFrame:
@@ -184,11 +237,15 @@ def _finish(rows: list[dict], renames: dict[str, str], family: list[str], column
 
 
 def wave_change_tests(
-    answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+    cells: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
 ) -> pd.DataFrame:
-    """Each wave against the previous one, per group and item asked in both; combined answers too."""
+    """Each wave against the previous one, per group and item asked in both; combined answers too.
+
+    `cells` as `load_cells` returns them (answers as `load_answers` returns them are added up first).
+    """
+    cells = _as_cells(cells)
     rows = []
-    for group, in_group in answers.groupby("respondent_group", sort=False):
+    for group, in_group in cells.groupby("respondent_group", sort=False):
         waves = sorted(in_group["wave"].unique())
         for wave_from, wave_to in zip(waves, waves[1:], strict=False):
             pair = in_group[in_group["wave"].isin([wave_from, wave_to])]
@@ -196,7 +253,8 @@ def wave_change_tests(
                 if item["wave"].nunique() < 2:
                     continue  # asked in one of the two waves only
                 wave = item["wave"].to_numpy()
-                sides = Sides(int(wave_from), int(wave_to), wave, strata=wave)
+                # The kindcentrum flags of one wave and answer are cells of one stratum: Cells.of adds them up.
+                sides = Sides(int(wave_from), int(wave_to), in_b=wave == wave_to, strata=wave)
                 for row in _tests_of_item(item, sides, min_base, groupings or {}):
                     rows.append(
                         {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to), **row}
@@ -206,16 +264,20 @@ def wave_change_tests(
 
 
 def subgroup_tests(
-    answers: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+    cells: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
 ) -> pd.DataFrame:
-    """Kindcentra against the rest within each wave, per group asked the noemer question, every item."""
+    """Kindcentra against the rest within each wave, per group asked the noemer question, every item.
+
+    `cells` as `load_cells` returns them (answers as `load_answers` returns them are added up first).
+    """
+    cells = _as_cells(cells)
     rows = []
-    asked = answers[answers["is_kindcentrum"].notna()]
+    asked = cells[cells["is_kindcentrum"].notna()]
     for (group, wave), in_wave in asked.groupby(["respondent_group", "wave"], sort=False):
         for item_id, item in in_wave.groupby("item_id", sort=False):
             if item_id == KINDCENTRUM_ITEM:
                 continue  # the question that defines the subgroup
-            sides = Sides(False, True, item["is_kindcentrum"].astype(bool).to_numpy(), strata=None)
+            sides = Sides(False, True, in_b=item["is_kindcentrum"].astype(bool).to_numpy(), strata=None)
             for row in _tests_of_item(item, sides, min_base, groupings or {}):
                 rows.append({"respondent_group": group, "wave": int(wave), "subgroup": "kindcentrum", **row})
     renames = {"n_a": "n_out", "n_b": "n_in", "value_a": "value_out", "value_b": "value_in"}

@@ -27,16 +27,29 @@ respondents centres and counts over everyone and gives slightly different number
 of 22.255 on one table of the sample), and svychisq on a full design with na.rm counts the
 non-respondents in the denominator df.
 
+Cells: every statistic here is a function of per-cell sums, and is computed from them. A cell is a
+(stratum, side, answer value) with respondents; its sums are the number of respondents n, the sum of
+their weights Σw and the sum of their squared weights Σw². With fixed weights and no clusters, every
+respondent's influence value on an estimate is its weight times a number that depends only on its
+cell (for a share: (indicator of the cell - share) / total weight; for a domain mean: (y - mean) / total
+weight of its side), so the centred sum of squares within a stratum expands into Σw and Σw² per cell
+(`_linearised_variance`); the weighted table, the Pearson statistic and the means need Σw only. The
+numeric item is cells per value too (the grade has ten), so no sum of y or y² loses digits to
+cancellation. The functions on rows (`rao_scott_f(y, group, weight, strata)`, ...) aggregate their
+rows into `Cells` and call the functions on cells (`rao_scott_f_cells`, ...): the golden tests against
+R run the same code as the warehouse, which aggregates the cells in SQL (`int_significance_cells`).
+
 Groups: `group` holds two distinct values; a is the smaller and b the larger (2016 before 2019, False
 before True), unless `levels=(a, b)` says otherwise. Differences are b - a, as R's estimate.
 """
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 import numpy as np
-from scipy import stats
+from scipy import special, stats
 
 # Normal quantiles for a two-sided 95% interval and for 80% power.
 Z_95 = float(stats.norm.ppf(0.975))  # 1.959964
@@ -108,27 +121,192 @@ class TestResult:
     effect: ShareEffect | MeanEffect | None
 
 
-@dataclass(frozen=True)
-class _Data:
-    """Validated inputs: values, group index (0 = a, 1 = b), weights and stratum index."""
+@dataclass(frozen=True, eq=False)
+class Cells:
+    """The sums of one comparison of one item per cell: all the tests and effect sizes here need.
 
-    y: np.ndarray
-    in_b: np.ndarray
-    weight: np.ndarray
+    One entry per cell, a (stratum, side, value) with respondents: `n` respondents, `sum_w` the sum of
+    their weights, `sum_w2` the sum of their squared weights. Every respondent of a cell gave `value`
+    (an answer code, 0/1 for a code against the rest, or the grade). `stratum` numbers the strata
+    present from 0 (all 0 without strata), `in_b` is the side (False: a, True: b), `levels` names the
+    sides (a, b). Make them with `Cells.of`, which checks the sums and adds up entries of one cell.
+    """
+
     stratum: np.ndarray
-    n_strata: int
+    in_b: np.ndarray
+    value: np.ndarray
+    n: np.ndarray
+    sum_w: np.ndarray
+    sum_w2: np.ndarray
     levels: tuple[Any, Any]
 
-    @property
+    @classmethod
+    def of(
+        cls,
+        stratum: Sequence,
+        in_b: Sequence,
+        value: Sequence,
+        n: Sequence,
+        sum_w: Sequence,
+        sum_w2: Sequence,
+        levels: tuple[Any, Any],
+    ) -> "Cells":
+        """Cells from per-entry arrays; entries of the same (stratum, side, value) are added up, in order.
+
+        A wave comparison passes the cells of each kindcentrum flag and gets them pooled. Strata may be
+        any labels (the waves); they are numbered here.
+        """
+        value_array = np.asarray(value, dtype=float)
+        in_b_array = np.asarray(in_b, dtype=bool)
+        n_array = np.asarray(n)
+        sum_w_array = np.asarray(sum_w, dtype=float)
+        sum_w2_array = np.asarray(sum_w2, dtype=float)
+        arrays = (np.asarray(stratum), in_b_array, value_array, n_array, sum_w_array, sum_w2_array)
+        if any(array.ndim != 1 for array in arrays) or len({len(array) for array in arrays}) != 1:
+            raise ValueError("stratum, in_b, value, n, sum_w and sum_w2 must be one-dimensional and of the same length")
+        if not np.isfinite(value_array).all():
+            raise ValueError("a cell's value must not be missing: pass the complete cases of the item")
+        if len(n_array) and not (np.equal(np.mod(n_array, 1), 0).all() and (n_array >= 1).all()):
+            raise ValueError("a cell's n must be a whole number of respondents, at least 1")
+        if not (np.isfinite(sum_w_array).all() and np.isfinite(sum_w2_array).all()):
+            raise ValueError("sums of weights must not be missing")
+        if (sum_w_array <= 0).any() or (sum_w2_array <= 0).any():
+            raise ValueError("weights must be positive")
+        if len(levels) != 2:
+            raise ValueError("levels must name the two groups (a, b)")
+        _, stratum_index = np.unique(np.asarray(stratum), return_inverse=True)
+        keys = np.column_stack([stratum_index.reshape(-1), in_b_array, value_array]).astype(float)
+        unique_keys, entry = np.unique(keys, axis=0, return_inverse=True)
+        entry = entry.reshape(-1)
+
+        def total(values: np.ndarray) -> np.ndarray:
+            return np.bincount(entry, weights=values, minlength=len(unique_keys))
+
+        return cls(
+            stratum=unique_keys[:, 0].astype(int),
+            in_b=unique_keys[:, 1].astype(bool),
+            value=unique_keys[:, 2],
+            n=np.rint(total(n_array.astype(float))).astype(np.int64),
+            sum_w=total(sum_w_array),
+            sum_w2=total(sum_w2_array),
+            levels=tuple(levels),
+        )
+
+    def recode(self, value: Sequence) -> "Cells":
+        """The same respondents with each cell's value replaced (a code by 0/1, codes by their grouping)."""
+        return Cells.of(self.stratum, self.in_b, value, self.n, self.sum_w, self.sum_w2, self.levels)
+
+    @cached_property
     def n_a(self) -> int:
-        return int((~self.in_b).sum())
+        return int(self.n[~self.in_b].sum())
+
+    @cached_property
+    def n_b(self) -> int:
+        return int(self.n[self.in_b].sum())
+
+    @cached_property
+    def n_total(self) -> int:
+        return int(self.n.sum())
+
+    @cached_property
+    def strata(self) -> np.ndarray:
+        """The strata present."""
+        return np.unique(self.stratum)
 
     @property
-    def n_b(self) -> int:
-        return int(self.in_b.sum())
+    def n_strata(self) -> int:
+        return int(self.strata.size)
 
     def both_groups(self) -> bool:
         return self.n_a > 0 and self.n_b > 0
+
+    @cached_property
+    def constant_within_groups(self) -> bool:
+        """Whether every respondent of a group gave the same value, in both groups.
+
+        Then the linearised variance is exactly zero; tested on the values because the floating-point
+        residuals around a weighted mean are not, and would turn 0/0 into a t of any size.
+        """
+        return all(np.unique(self.value[in_group]).size <= 1 for in_group in (~self.in_b, self.in_b))
+
+
+# ---- on cells: what the warehouse runs ---------------------------------------------------------------
+
+
+def rao_scott_f_cells(cells: Cells) -> TestResult:
+    """`rao_scott_f` on the sums per cell."""
+    effect = _share_effect_if_binary(cells)
+    statistic, df_num, df_den, p_value = _rao_scott(cells)
+    return _result("rao_scott_f", cells, statistic, df_num, df_den, p_value, effect)
+
+
+def pearson_weighted_cells(cells: Cells) -> TestResult:
+    """`pearson_weighted` on the sums per cell."""
+    effect = _share_effect_if_binary(cells)
+    table = _weighted_table(cells)
+    if table is None:
+        return _result("pearson_weighted", cells, np.nan, np.nan, None, np.nan, effect)
+    # scipy's chi2_contingency(table, correction=False) without its per-call overhead, which was a third
+    # of the time of all tests: the same expected table, sum and chi-square tail function, same bits.
+    expected = np.outer(table.sum(axis=1), table.sum(axis=0)) / table.sum()
+    chi2 = float(((table - expected) ** 2 / expected).sum())
+    dof = (table.shape[0] - 1) * (table.shape[1] - 1)
+    p_value = float(special.chdtrc(dof, chi2))
+    return _result("pearson_weighted", cells, chi2, float(dof), None, p_value, effect)
+
+
+def svyttest_cells(cells: Cells) -> TestResult:
+    """`svyttest` on the sums per cell (cells per value of the numeric item)."""
+    effect = _mean_effect(cells)
+    df = float(cells.n_total - cells.n_strata - 1)
+    if not cells.both_groups() or df < 1 or not np.isfinite(effect.se_difference):
+        return _result("svyttest", cells, np.nan, df, None, np.nan, effect)
+    if cells.constant_within_groups:
+        # The standard error is exactly 0: no test where the means agree (a constant item, R's 0/0),
+        # and an infinite t with p = 0 where they differ (R's difference / 0).
+        t = np.nan if effect.difference == 0 else np.copysign(np.inf, effect.difference)
+    else:
+        t = effect.difference / effect.se_difference
+    p_value = float(2 * special.stdtr(df, -abs(t)))  # stats.t.sf(abs(t), df), without its overhead
+    return _result("svyttest", cells, float(t), df, None, p_value, effect)
+
+
+def share_effect_cells(cells: Cells) -> ShareEffect:
+    """`share_effect` on the sums per cell, whose values are 0/1."""
+    if not np.isin(cells.value, (0.0, 1.0)).all():
+        raise ValueError("share_effect needs booleans or 0/1 values")
+    return _share_effect(cells)
+
+
+def mean_effect_cells(cells: Cells) -> MeanEffect:
+    """`mean_effect` on the sums per cell."""
+    return _mean_effect(cells)
+
+
+_CELL_TESTS: dict[str, Callable[[Cells], TestResult]] = {
+    "rao_scott_f": rao_scott_f_cells,
+    "pearson_weighted": pearson_weighted_cells,
+    "svyttest": svyttest_cells,
+}
+
+
+def run_test_cells(method: str, cells: Cells) -> TestResult:
+    """Run the test a `method` name from the design page stands for, on the sums per cell."""
+    if method not in _CELL_TESTS:
+        raise ValueError(f"unknown test method '{method}', expected one of {METHODS}")
+    return _CELL_TESTS[method](cells)
+
+
+# ---- on rows: the same, after adding the rows up into cells ------------------------------------------
+
+
+def cells_from_rows(
+    y: Sequence, group: Sequence, weight: Sequence, strata: Sequence | None = None, *, levels: tuple | None = None
+) -> Cells:
+    """The complete cases of one item (one row per respondent) added up into cells."""
+    data = _validate(y, group, weight, strata, levels)
+    ones = np.ones(len(data.y), dtype=np.int64)
+    return Cells.of(data.stratum, data.in_b, data.y, ones, data.weight, data.weight**2, data.levels)
 
 
 def rao_scott_f(
@@ -142,10 +320,7 @@ def rao_scott_f(
     does not exist, a code that one group never chose is an empty cell that stays in the table (its
     inverse share counts as zero in Δ).
     """
-    data = _validate(y, group, weight, strata, levels)
-    effect = _share_effect_if_binary(data)
-    statistic, df_num, df_den, p_value = _rao_scott(data)
-    return _result("rao_scott_f", data, statistic, df_num, df_den, p_value, effect)
+    return rao_scott_f_cells(cells_from_rows(y, group, weight, strata, levels=levels))
 
 
 def pearson_weighted(
@@ -158,13 +333,7 @@ def pearson_weighted(
     as they are (not scaled), the same number R's `chisq.test(xtabs(weight ~ item + group),
     correct = FALSE)` gives; scipy's Yates correction for 2x2 tables is switched off.
     """
-    data = _validate(y, group, weight, strata, levels)
-    effect = _share_effect_if_binary(data)
-    table = _weighted_table(data)
-    if table is None:
-        return _result("pearson_weighted", data, np.nan, np.nan, None, np.nan, effect)
-    chi2, p_value, dof, _ = stats.chi2_contingency(table, correction=False)
-    return _result("pearson_weighted", data, float(chi2), float(dof), None, float(p_value), effect)
+    return pearson_weighted_cells(cells_from_rows(y, group, weight, strata, levels=levels))
 
 
 def svyttest(
@@ -176,19 +345,7 @@ def svyttest(
     saturated model, is the SE of the difference of the two domain means) and df = N - strata - 1, the
     residual df of R's svyglm. The effect is a `MeanEffect` with the same difference and SE.
     """
-    data = _validate(y, group, weight, strata, levels)
-    effect = _mean_effect(data)
-    df = float(len(data.y) - data.n_strata - 1)
-    if not data.both_groups() or df < 1 or not np.isfinite(effect.se_difference):
-        return _result("svyttest", data, np.nan, df, None, np.nan, effect)
-    if _constant_within_groups(data):
-        # The standard error is exactly 0: no test where the means agree (a constant item, R's 0/0),
-        # and an infinite t with p = 0 where they differ (R's difference / 0).
-        t = np.nan if effect.difference == 0 else np.copysign(np.inf, effect.difference)
-    else:
-        t = effect.difference / effect.se_difference
-    p_value = float(2 * stats.t.sf(abs(t), df))
-    return _result("svyttest", data, float(t), df, None, p_value, effect)
+    return svyttest_cells(cells_from_rows(y, group, weight, strata, levels=levels))
 
 
 def share_effect(
@@ -199,17 +356,14 @@ def share_effect(
     Separate from the tests so that a whole question can report the effect per answer code
     (`chosen = item == code`) beside its one r x 2 test.
     """
-    data = _validate(chosen, group, weight, strata, levels)
-    if not np.isin(data.y, (0.0, 1.0)).all():
-        raise ValueError("share_effect needs booleans or 0/1 values")
-    return _share_effect(data)
+    return share_effect_cells(cells_from_rows(chosen, group, weight, strata, levels=levels))
 
 
 def mean_effect(
     y: Sequence, group: Sequence, weight: Sequence, strata: Sequence | None = None, *, levels: tuple | None = None
 ) -> MeanEffect:
     """Weighted means of a numeric item in each group, difference b - a, interval, mdd and Cohen's d."""
-    return _mean_effect(_validate(y, group, weight, strata, levels))
+    return mean_effect_cells(cells_from_rows(y, group, weight, strata, levels=levels))
 
 
 def run_test(
@@ -222,14 +376,20 @@ def run_test(
     levels: tuple | None = None,
 ) -> TestResult:
     """Run the test a `method` name from the design page stands for."""
-    tests: dict[str, Callable[..., TestResult]] = {
-        "rao_scott_f": rao_scott_f,
-        "pearson_weighted": pearson_weighted,
-        "svyttest": svyttest,
-    }
-    if method not in tests:
+    if method not in _CELL_TESTS:
         raise ValueError(f"unknown test method '{method}', expected one of {METHODS}")
-    return tests[method](y, group, weight, strata, levels=levels)
+    return run_test_cells(method, cells_from_rows(y, group, weight, strata, levels=levels))
+
+
+@dataclass(frozen=True)
+class _Data:
+    """Validated rows: values, group index (0 = a, 1 = b), weights and stratum index."""
+
+    y: np.ndarray
+    in_b: np.ndarray
+    weight: np.ndarray
+    stratum: np.ndarray
+    levels: tuple[Any, Any]
 
 
 def _validate(y: Sequence, group: Sequence, weight: Sequence, strata: Sequence | None, levels: tuple | None) -> _Data:
@@ -264,17 +424,16 @@ def _validate(y: Sequence, group: Sequence, weight: Sequence, strata: Sequence |
         if unknown:
             raise ValueError(f"group has values {unknown} outside levels {levels}")
     in_b = group_array == levels[1] if levels[1] is not None else np.zeros(n, dtype=bool)
-    if strata is None:
-        stratum, n_strata = np.zeros(n, dtype=int), 1
-    else:
-        _, stratum = np.unique(np.asarray(strata), return_inverse=True)
-        n_strata = int(stratum.max()) + 1 if n else 0
-    return _Data(y_array, np.asarray(in_b, dtype=bool), weight_array, stratum, n_strata, tuple(levels))
+    stratum = np.zeros(n, dtype=int) if strata is None else np.unique(np.asarray(strata), return_inverse=True)[1]
+    return _Data(y_array, np.asarray(in_b, dtype=bool), weight_array, stratum.reshape(-1), tuple(levels))
+
+
+# ---- the formulas, on cells ----------------------------------------------------------------------------
 
 
 def _result(
     method: str,
-    data: _Data,
+    cells: Cells,
     statistic: float,
     df_num: float,
     df_den: float | None,
@@ -290,59 +449,53 @@ def _result(
         df_num=float(df_num),
         df_den=None if df_den is None else float(df_den),
         p_value=float(p_value),
-        n_a=data.n_a,
-        n_b=data.n_b,
-        group_a=data.levels[0],
-        group_b=data.levels[1],
+        n_a=cells.n_a,
+        n_b=cells.n_b,
+        group_a=cells.levels[0],
+        group_b=cells.levels[1],
         effect=effect,
     )
 
 
-def _linearised_variance(influence: np.ndarray, data: _Data) -> np.ndarray:
-    """Covariance of the estimates whose influence values are the columns (one row per respondent).
+def _linearised_variance(influence: np.ndarray, cells: Cells) -> np.ndarray:
+    """Covariance of the estimates whose influence values are w_i times the columns (one row per cell).
 
-    R's svyrecvar for one-stage designs without clusters or fpc: centre within each stratum and scale
-    by n_h / (n_h - 1). A stratum of one respondent has no variance estimate (R stops there); NaN.
+    R's svyrecvar for one-stage designs without clusters or fpc centres the influence values z_i within
+    each stratum h and scales by n_h / (n_h - 1): Σ_h n_h/(n_h - 1) Σ_{i in h} (z_i - z̄_h)(z_i - z̄_h)ᵀ.
+    With z_i = w_i·g_c for respondent i of cell c, that is, in sums per cell,
+    Σ_h n_h/(n_h - 1) [Σ_c Σw²_c g_c g_cᵀ - (Σ_c Σw_c g_c)(Σ_c Σw_c g_c)ᵀ / n_h] over the cells c of h.
+    A stratum of one respondent has no variance estimate (R stops there); NaN.
     """
-    z = influence.reshape(len(influence), -1)
-    covariance = np.zeros((z.shape[1], z.shape[1]))
-    for h in range(data.n_strata):
-        z_h = z[data.stratum == h]
-        n_h = len(z_h)
-        if n_h == 0:
-            continue
+    g = influence.reshape(len(influence), -1)
+    covariance = np.zeros((g.shape[1], g.shape[1]))
+    for h in cells.strata:
+        in_h = cells.stratum == h
+        n_h = int(cells.n[in_h].sum())
         if n_h == 1:
             return np.full_like(covariance, np.nan)
-        centred = z_h - z_h.mean(axis=0)
-        covariance += n_h / (n_h - 1) * centred.T @ centred
+        g_h = g[in_h]
+        total = cells.sum_w[in_h] @ g_h
+        squares = (cells.sum_w2[in_h, None] * g_h).T @ g_h
+        covariance += n_h / (n_h - 1) * (squares - np.outer(total, total) / n_h)
     return covariance
 
 
-def _constant_within_groups(data: _Data) -> bool:
-    """Whether every respondent of a group gave the same value, in both groups.
-
-    Then the linearised variance is exactly zero; tested on the values because the floating-point
-    residuals around a weighted mean are not, and would turn 0/0 into a t of any size.
-    """
-    return all(np.unique(data.y[in_group]).size <= 1 for in_group in (~data.in_b, data.in_b))
-
-
-def _domain_means(data: _Data) -> tuple[float, float, float]:
+def _domain_means(cells: Cells) -> tuple[float, float, float]:
     """Weighted means of y in groups a and b, and the variance of b - a (NaN if a group is empty)."""
-    if not data.both_groups():
+    if not cells.both_groups():
         return np.nan, np.nan, np.nan
-    w, y, in_b = data.weight, data.y, data.in_b
-    if _constant_within_groups(data):
+    value, sum_w, in_b = cells.value, cells.sum_w, cells.in_b
+    if cells.constant_within_groups:
         # Exact, so that a constant item has a difference of exactly 0 and no rounding noise as spread.
-        mean_a, mean_b = float(y[~in_b][0]), float(y[in_b][0])
-        influence = np.zeros(len(y))
+        mean_a, mean_b = float(value[~in_b][0]), float(value[in_b][0])
+        influence = np.zeros(len(value))
     else:
-        total_a, total_b = w[~in_b].sum(), w[in_b].sum()
-        mean_a = float(w[~in_b] @ y[~in_b] / total_a)
-        mean_b = float(w[in_b] @ y[in_b] / total_b)
+        total_a, total_b = sum_w[~in_b].sum(), sum_w[in_b].sum()
+        mean_a = float(sum_w[~in_b] @ value[~in_b] / total_a)
+        mean_b = float(sum_w[in_b] @ value[in_b] / total_b)
         # Influence on b - a: each respondent's weighted residual over its group's total weight.
-        influence = np.where(in_b, w * (y - mean_b) / total_b, -w * (y - mean_a) / total_a)
-    variance = float(_linearised_variance(influence, data)[0, 0])
+        influence = np.where(in_b, (value - mean_b) / total_b, -(value - mean_a) / total_a)
+    variance = float(_linearised_variance(influence, cells)[0, 0])
     return mean_a, mean_b, variance
 
 
@@ -358,31 +511,31 @@ def _difference_fields(difference: float, variance: float) -> dict[str, float]:
     }
 
 
-def _share_effect(data: _Data) -> ShareEffect:
-    """ShareEffect of validated 0/1 data."""
-    value_a, value_b, variance = _domain_means(data)
+def _share_effect(cells: Cells) -> ShareEffect:
+    """ShareEffect of 0/1 cells."""
+    value_a, value_b, variance = _domain_means(cells)
     return ShareEffect(value_a=value_a, value_b=value_b, **_difference_fields(value_b - value_a, variance))
 
 
-def _share_effect_if_binary(data: _Data) -> ShareEffect | None:
+def _share_effect_if_binary(cells: Cells) -> ShareEffect | None:
     """The share effect of a 0/1 item or a 2x2 of one code; None for a question with other codes."""
-    return _share_effect(data) if np.isin(data.y, (0.0, 1.0)).all() else None
+    return _share_effect(cells) if np.isin(cells.value, (0.0, 1.0)).all() else None
 
 
-def _mean_effect(data: _Data) -> MeanEffect:
-    """MeanEffect of validated numeric data."""
-    value_a, value_b, variance = _domain_means(data)
+def _mean_effect(cells: Cells) -> MeanEffect:
+    """MeanEffect of numeric cells."""
+    value_a, value_b, variance = _domain_means(cells)
     difference = value_b - value_a
     sd_pooled = np.nan
-    if data.both_groups() and _constant_within_groups(data):
+    if cells.both_groups() and cells.constant_within_groups:
         sd_pooled = 0.0
-    elif data.both_groups() and len(data.y) > 2:
+    elif cells.both_groups() and cells.n_total > 2:
         # (n_g - 1)·s_g² = n_g·Σw(y - m)²/Σw, which stays finite for a group of one.
         sum_squares = 0.0
-        for in_group, mean, n_g in ((~data.in_b, value_a, data.n_a), (data.in_b, value_b, data.n_b)):
-            w, y = data.weight[in_group], data.y[in_group]
-            sum_squares += n_g * float(w @ (y - mean) ** 2) / w.sum()
-        sd_pooled = float(np.sqrt(sum_squares / (len(data.y) - 2)))
+        for in_group, mean, n_g in ((~cells.in_b, value_a, cells.n_a), (cells.in_b, value_b, cells.n_b)):
+            sum_w, value = cells.sum_w[in_group], cells.value[in_group]
+            sum_squares += n_g * float(sum_w @ (value - mean) ** 2) / sum_w.sum()
+        sd_pooled = float(np.sqrt(sum_squares / (cells.n_total - 2)))
     cohens_d = difference / sd_pooled if sd_pooled > 0 else np.nan
     return MeanEffect(
         value_a=value_a,
@@ -393,25 +546,32 @@ def _mean_effect(data: _Data) -> MeanEffect:
     )
 
 
-def _weighted_table(data: _Data) -> np.ndarray | None:
+def _weighted_table(cells: Cells) -> np.ndarray | None:
     """Sum of weights per answer code (rows, the codes that occur) and group (a, b); None if < 2x2."""
-    codes, row = np.unique(data.y, return_inverse=True)
-    if len(codes) < 2 or not data.both_groups():
+    codes, row = np.unique(cells.value, return_inverse=True)
+    if len(codes) < 2 or not cells.both_groups():
         return None
     table = np.zeros((len(codes), 2))
-    np.add.at(table, (row, data.in_b.astype(int)), data.weight)
+    np.add.at(table, (row.reshape(-1), cells.in_b.astype(int)), cells.sum_w)
     return table
 
 
-def _rao_scott(data: _Data) -> tuple[float, float, float, float]:
+def _rao_scott(cells: Cells) -> tuple[float, float, float, float]:
     """Statistic, df_num, df_den and p-value of svychisq(statistic = "F"); NaN where R has none."""
     nan = (np.nan, np.nan, np.nan, np.nan)
-    table = _weighted_table(data)
+    table = _weighted_table(cells)
     if table is None:
         return nan
     n_rows, n_cols = table.shape
-    n = len(data.y)
-    nu = n - data.n_strata  # PSUs minus strata
+    n = cells.n_total
+    nu = n - cells.n_strata  # PSUs minus strata
+    if any(cells.n[cells.stratum == h].sum() == 1 for h in cells.strata):
+        return nan  # a stratum of one respondent: no variance (R stops)
+    if cells.constant_within_groups:
+        # Perfectly separated (each group one code, a different one): the design effect of the 2x2 is
+        # exactly 0, so F is infinite and p = 0. R divides by the rounding noise of its residuals
+        # instead (F of order 1e32, p below 1e-60); the same holds, without the noise.
+        return np.inf, 1.0, float(nu), 0.0
 
     # Pearson X² of the weighted table scaled to N respondents (svytable(..., Ntotal = N)).
     scaled = table * n / table.sum()
@@ -419,13 +579,14 @@ def _rao_scott(data: _Data) -> tuple[float, float, float, float]:
     pearson = float(((scaled - expected) ** 2 / expected).sum())
 
     # Cell shares with their linearised covariance; cells in R's order, answer code varying fastest.
-    codes = np.unique(data.y)
-    cell = np.searchsorted(codes, data.y) + n_rows * data.in_b.astype(int)
-    indicators = np.zeros((n, n_rows * n_cols))
-    indicators[np.arange(n), cell] = 1.0
-    w = data.weight
-    shares = w @ indicators / w.sum()
-    covariance = _linearised_variance(w[:, None] * (indicators - shares) / w.sum(), data)
+    # A respondent in table cell j has the influence w·(e_j - shares)/W on the shares.
+    codes = np.unique(cells.value)
+    table_cell = np.searchsorted(codes, cells.value) + n_rows * cells.in_b.astype(int)
+    indicators = np.zeros((len(cells.value), n_rows * n_cols))
+    indicators[np.arange(len(cells.value)), table_cell] = 1.0
+    total = table.sum()
+    shares = table.T.reshape(-1) / total
+    covariance = _linearised_variance((indicators - shares) / total, cells)
 
     # Contrasts of the interaction, orthogonal to the main effects: R's qr.resid(qr(X1), X12[, interaction]).
     row_of = np.tile(np.arange(n_rows), n_cols)
@@ -457,5 +618,5 @@ def _rao_scott(data: _Data) -> tuple[float, float, float, float]:
         return nan
     d0 = trace**2 / trace_squared
     statistic = pearson / trace
-    p_value = float(stats.f.sf(statistic, d0, d0 * nu)) if nu > 0 else np.nan
+    p_value = float(special.fdtrc(d0, d0 * nu, statistic)) if nu > 0 else np.nan  # stats.f.sf, without overhead
     return statistic, d0, d0 * nu, p_value

@@ -1,8 +1,9 @@
 """Significance test assets: `stats.test_wave_change` and `stats.test_subgroup`.
 
-They read the dbt view `intermediate.int_significance_answers` and write schema `stats`, which dbt
-declares as a source: the marts `test_wave_change` and `test_subgroup` are dbt models over it (typed,
-documented, key-tested, under a contract), built by the second dbt asset of `defs/dbt/`.
+They read the dbt table `intermediate.int_significance_cells` (per-cell sums of the answers: a few
+thousand rows whatever the number of respondents) and write schema `stats`, which dbt declares as a
+source: the marts `test_wave_change` and `test_subgroup` are dbt models over it (typed, documented,
+key-tested, under a contract), built by the second dbt asset of `defs/dbt/`.
 """
 
 from collections.abc import Callable
@@ -17,7 +18,7 @@ from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
     SCHEMA,
     Groupings,
-    load_answers,
+    load_cells,
     load_groupings,
     replace_table,
     subgroup_tests,
@@ -25,7 +26,7 @@ from dagster_project.lib.significance import (
 )
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
-_UPSTREAM = [get_asset_key_for_model([warehouse_dbt_models], "int_significance_answers")]
+_UPSTREAM = [get_asset_key_for_model([warehouse_dbt_models], "int_significance_cells")]
 
 
 class TestConfig(dg.Config):
@@ -46,7 +47,7 @@ def _summary(frame: pd.DataFrame) -> dict:
 
 
 def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd.DataFrame], description: str):
-    """An asset that computes one set of tests from the answers and replaces `stats.<table>`."""
+    """An asset that computes one set of tests from the cell sums and replaces `stats.<table>`."""
 
     @dg.asset(
         key=[SCHEMA, table],
@@ -58,7 +59,7 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd
     )
     def _asset(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
         with warehouse.connect() as con:
-            frame = compute(load_answers(con), config.min_base, load_groupings(con))
+            frame = compute(load_cells(con), config.min_base, load_groupings(con))
             replace_table(con, table, frame)
         context.log.info(f"{len(frame)} tests written to {SCHEMA}.{table}")
         return dg.MaterializeResult(metadata=_summary(frame))

@@ -1,7 +1,7 @@
--- One row per wave, group, respondent and item answered: what the significance tests read. Each
--- answer with its weight, its question's type and the respondent's kindcentrum flag. A view: the
--- tests read it once per build, in a fixed order (lib/significance.py), so storing it would only
--- cost space.
+-- One row per wave, group, respondent and item answered: the complete cases behind the significance
+-- tests. Each answer with its weight, its question's type and the respondent's kindcentrum flag. A
+-- view: int_significance_cells adds it up into the per-cell sums the tests read, so storing every
+-- answer a second time would only cost space.
 
 with
 
