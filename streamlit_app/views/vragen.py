@@ -60,14 +60,13 @@ LABEL_LIMIT = 420
 GRID_ROW_STEP = 46
 
 
-def dutch(value: float, decimals: int = 1) -> str:
-    """A number as Dutch readers write it: a decimal comma."""
-    return f"{value:.{decimals}f}".replace(".", ",")
-
-
 def interval_text(lows: pd.Series, highs: pd.Series, decimals: int = 1) -> list[str]:
-    """Each 95% interval as "low – high", with decimal commas."""
-    return [f"{dutch(low, decimals)} – {dutch(high, decimals)}" for low, high in zip(lows, highs, strict=True)]
+    """Each 95% interval as "low – high", with a decimal point like the table's number columns.
+
+    Streamlit's table formats numbers printf-style, with a point; an interval written with commas beside
+    them would mix two decimal marks in one row. The CSV downloads use Dutch decimal commas throughout.
+    """
+    return [f"{low:.{decimals}f} – {high:.{decimals}f}" for low, high in zip(lows, highs, strict=True)]
 
 
 def axis_label(text: str) -> str:
