@@ -12,9 +12,23 @@ with routed as (
     from codebook.codebook_variables
     where nullif(trim(asked_if), '') is not null
 ),
-answers as (
-    select wave, respondent_group, respondent_id, item_id, answer_code
-    from intermediate.int_answers_recoded
+-- Only the answers a join below can use: the routed items' answers, and the answers to the items
+-- that route them. Joining every answer to every answer held GBs in the hash join at 16.8 M answers.
+children as (
+    select answers.wave, answers.respondent_group, answers.respondent_id, answers.item_id
+    from intermediate.int_answers_recoded as answers
+    semi join routed
+        on answers.wave = routed.wave
+        and answers.respondent_group = routed.respondent_group
+        and answers.item_id = routed.item_id
+),
+parents as (
+    select answers.wave, answers.respondent_group, answers.respondent_id, answers.item_id, answers.answer_code
+    from intermediate.int_answers_recoded as answers
+    semi join (select distinct wave, respondent_group, parent_item_id from routed) as parent_items
+        on answers.wave = parent_items.wave
+        and answers.respondent_group = parent_items.respondent_group
+        and answers.item_id = parent_items.parent_item_id
 ),
 checked as (
     select
@@ -26,11 +40,11 @@ checked as (
         count(*) filter (where parent.answer_code is null or not list_contains(routed.parent_codes, parent.answer_code))
             as answers_outside_routing
     from routed
-    inner join answers as child
+    inner join children as child
         on routed.wave = child.wave
         and routed.respondent_group = child.respondent_group
         and routed.item_id = child.item_id
-    left join answers as parent
+    left join parents as parent
         on child.wave = parent.wave
         and child.respondent_group = parent.respondent_group
         and child.respondent_id = parent.respondent_id

@@ -8,8 +8,13 @@ is two new files, not new code. A query may write `$raw_metadata_columns` for th
 adds to every raw table (dbt var `raw_metadata_columns`), so that list lives in one place.
 
 The frames are computed in SQL so that what reaches pandas is either small (aggregates) or one row
-per respondent at most. Each (wave, group) is validated as its own batch, so a failure names the wave
-and group it is in. Great Expectations is imported only here, when checks run: it takes seconds.
+per respondent at most. The query itself runs in DuckDB on up to every answer (16.8 M at scale 100),
+and its joins count towards the process's memory too: a join over answers takes only the rows it can
+match (as `raw_routing_respected.sql` does; joining every answer to every answer took 4 GB there).
+tests/test_quality_scale.py holds every query to a fixed memory limit at ten times the sample.
+
+Each (wave, group) is validated as its own batch, so a failure names the wave and group it is in.
+Great Expectations is imported only here, when checks run: it takes seconds.
 """
 
 from __future__ import annotations
