@@ -43,7 +43,7 @@ app: $(INSTALLED) ## the viewer on http://127.0.0.1:$${STREAMLIT_SERVER_PORT:-85
 	$(BIN)/streamlit run streamlit_app/app.py --server.address 127.0.0.1 --server.port $${STREAMLIT_SERVER_PORT:-8501} \
 		--server.headless true --browser.gatherUsageStats false --client.toolbarMode viewer
 
-bench: $(INSTALLED) $(MANIFEST) ## time and memory of every stage at scale 1 and 2 (see docs/benchmarks.md)
+bench: $(INSTALLED) $(MANIFEST) ## every stage at scale 1, 10, 100, ten waves and an added wave, each in a fresh process, with the floor (docs/benchmarks.md)
 	$(BIN)/python -m dagster_project.bench
 
 lint: $(INSTALLED) ## ruff and sqlfluff

@@ -1,65 +1,282 @@
-"""`make bench`: time and memory of every stage at scale 1 and 2 of the sample, side by side in one run.
+"""`make bench`: wall time and peak memory of every stage of a full build, each in a fresh process.
 
-The machines are shared and noisy, so both scales run in the same process, one after the other, and
-the statistics stage (the one with a target: under 10 s at scale 1) is timed three times and the median
-kept. After each build the viewer's pages are timed on the serving copy that build published (target:
-under 1 s each with warm caches); `--viewer-only` times only the pages, on an existing serving copy.
-Prints a Markdown table for docs/benchmarks.md.
+Cases, each a full build (ingest, weights, dbt, statistics, quality, publish) in a new Python process
+(`python -m dagster_project.bench --one ...`), so that process start, imports and Dagster's and dbt's
+start-up count as they do for `make run`:
+
+- `scale N` for each of `--scales` (default 1, 10 and 100): the embedded sample at scale 1, a generated
+  one otherwise (or one reused from `--samples DIR/scaleN`);
+- `ten waves`: scale 1 with 2022, 2025, ... 2040 added (sample_data/extra_waves.py), against `scale 1`;
+- `added wave`: a warehouse built from the two waves at `--incremental-scale` (default 10) gets a
+  third wave: its files are dropped in and only that wave is ingested, as Dagster's sensor does, and
+  every stage after the ingest runs again; against the two-wave build at that scale.
+
+A case whose first run takes under a minute runs three times; the table gives the median and the
+spread (min-max). Wall time is measured by this process around the child; the stages' seconds, the
+child's memory high-water mark after each stage (VmHWM) and its dbt subprocesses' peak
+(RUSAGE_CHILDREN) come from the child. After a scale-1 build the viewer's
+pages are timed on the copy it published. At each scale the floor (lib/floor.py: the dbt stage's
+models as one SQL script in one DuckDB connection) runs on a copy of the warehouse taken after the
+weights, and must give every model the row count dbt gave it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
 import resource
+import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
-
-from dagster_project.lib.paths import DEFAULT_SERVING_PATH, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.lib.significance import load_cells, subgroup_tests, wave_change_tests
-from dagster_project.pipeline import run_pipeline
+from dagster_project.lib.floor import floor_script, row_counts, run_floor
+from dagster_project.lib.groups import RESPONDENT_GROUPS
+from dagster_project.lib.paths import DBT_DIR, DEFAULT_SERVING_PATH, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.sample_data.extra_waves import add_codebook_rows, extra_waves, generator_with_waves
 from dagster_project.sample_data.generator import DEFAULT_SEED, SampleGenerator
 from dagster_project.sample_data.writer import write_group
 
 REPEATS = 3
+# A case whose first run is shorter than this runs REPEATS times.
+REPEAT_BELOW_SECONDS = 60.0
+STAGES = ("ingest", "weights", "dbt build", "statistics", "quality", "publish")
+TEN_WAVES = 10
+QUICK_SCALE = 1.0
+CHILD_TIMEOUT_SECONDS = 3600
 # The viewer: every page of st.navigation, by its file under streamlit_app/views/.
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
 VIEWER_PAGES = ("overzicht", "vragen", "trends", "kindcentra", "samenwerkingsmodellen", "methode")
 VIEWER_RUNS = 5
 VIEWER_TARGET_MS = 1000.0
+R_NOTE = "skipped: R and its survey package are not installed on this machine"
 
 
-def _peak_mb(who: int) -> float:
-    return resource.getrusage(who).ru_maxrss / 1024
+def _log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
-def _sample(scale: float, root: Path) -> tuple[Path, float]:
-    """The embedded sample at scale 1, else a generated one; with the seconds generation took."""
+# --- the child: one build, reporting its stages --------------------------------------------------
+
+
+def own_peak_mb() -> float:
+    """Peak resident memory of this process since it started (VmHWM).
+
+    Unlike ru_maxrss, which a process inherits from its parent's size when it was started, VmHWM
+    counts only this process's own memory.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def _copy_database(source: Path, target: Path) -> None:
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy2(source, target)
+    wal = source.with_name(source.name + ".wal")
+    if wal.exists():
+        shutil.copy2(wal, target.with_name(target.name + ".wal"))
+
+
+def run_one(
+    raw: Path, warehouse: Path, published: Path, result: Path, floor_copy: Path | None, only_waves: list[str]
+) -> int:
+    """Build `warehouse` from `raw` in this process and write each stage's seconds and memory to `result`."""
+    # Imported here, so that the child's imports count in its wall time and the parent stays light.
+    from dagster_project import pipeline
+
+    if only_waves:
+        # run_pipeline ingests every wave in the folder (as `make run` does); an added wave is loaded
+        # the way the sensor loads it, as its own partition, and the other waves stay as they are.
+        discover = pipeline.discover_waves
+        pipeline.discover_waves = lambda raw_dir: [wave for wave in discover(raw_dir) if wave in only_waves]
+    records: list[dict] = []
+    copy_seconds = 0.0
+
+    def on_stage_end(stage: pipeline.StageResult) -> None:
+        nonlocal copy_seconds
+        records.append(
+            {
+                "label": stage.label,
+                "seconds": stage.seconds,
+                "own_peak_mb": own_peak_mb(),
+                # A subprocess's ru_maxrss starts at its parent's high-water mark when it was started, so
+                # this is dbt's peak or the pipeline process's mark when it started dbt, the larger.
+                "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
+                "success": stage.success,
+                "message": stage.message,
+            }
+        )
+        if stage.label == "weights" and floor_copy is not None:
+            started = time.perf_counter()
+            _copy_database(warehouse, floor_copy)
+            copy_seconds = time.perf_counter() - started
+
+    stages = pipeline.run_pipeline(
+        raw,
+        warehouse,
+        serving=published / "serving.duckdb",
+        analyst=published / "analyst.duckdb",
+        log_dir=warehouse.parent / "logs",
+        on_stage_end=on_stage_end,
+    )
+    result.write_text(json.dumps({"stages": records, "floor_copy_seconds": copy_seconds}))
+    return 0 if stages and stages[-1].success and stages[-1].label == STAGES[-1] else 1
+
+
+# --- the parent: cases, repeats, the floor and the table ------------------------------------------
+
+
+@dataclass
+class Case:
+    """One configuration of the build: its input, its dbt project copy and what else to measure."""
+
+    name: str
+    raw: Path
+    dbt_dir: Path
+    floor: bool = False
+    viewer: bool = False
+    only_waves: list[str] = field(default_factory=list)
+    # For an added wave: the warehouse (and its folder) to start each run from.
+    start_from: Path | None = None
+    compare_with: str = ""
+
+
+def _child_env(dbt_dir: Path) -> dict[str, str]:
+    environment = {key: value for key, value in os.environ.items() if key != "DAGSTER_HOME"}
+    environment["DBT_PROJECT_DIR"] = str(dbt_dir)
+    environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
+    return environment
+
+
+def prepare_dbt_copy(target: Path, extra: list[int]) -> Path:
+    """A copy of the dbt project (own target folder, codebook rows for the extra waves) with its manifest."""
+    shutil.copytree(DBT_DIR, target, ignore=shutil.ignore_patterns("target", "logs"))
+    if extra:
+        add_codebook_rows(target / "seeds", extra)
+    prepare = "from dagster_project.lib.dbt_project import dbt_project; dbt_project()"
+    subprocess.run(
+        [sys.executable, "-c", prepare],
+        cwd=PROJECT_ROOT,
+        env=_child_env(target),
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+    return target
+
+
+def generate_sample(out: Path, scale: float, generator: SampleGenerator | None = None, waves: list[int] | None = None):
+    """Write a generated sample (every wave, or only `waves`) under `out`; return `out`."""
+    generator = generator or SampleGenerator(seed=DEFAULT_SEED, scale=scale)
+    for wave in waves or generator.codebook.waves():
+        for group in RESPONDENT_GROUPS:
+            if (wave, group) in generator.sizes:
+                write_group(generator.generate_group(wave, group), out, generator.codebook, generator.reference)
+    return out
+
+
+def _has_waves(folder: Path) -> bool:
+    return (folder / "waves").is_dir() and any((folder / "waves").iterdir())
+
+
+def sample_for_scale(scale: float, root: Path, samples: Path | None) -> Path:
+    """The raw folder at a scale: the embedded sample at 1, a reused one under `samples`, else generated."""
     if scale == 1.0:
-        return EMBEDDED_SAMPLE_DIR, 0.0
-    started = time.perf_counter()
-    generator = SampleGenerator(seed=DEFAULT_SEED, scale=scale)
-    for group in generator.generate():
-        write_group(group, root / "raw", generator.codebook, generator.reference)
-    return root / "raw", time.perf_counter() - started
+        return EMBEDDED_SAMPLE_DIR
+    if samples is not None and _has_waves(samples / f"scale{scale:g}"):
+        return samples / f"scale{scale:g}"
+    _log(f"generating scale {scale:g} ...")
+    return generate_sample(root / f"raw_scale{scale:g}", scale)
 
 
-def _statistics_seconds(warehouse: Path) -> tuple[float, int, int]:
-    """Median seconds of the statistics stage's work (load the cell sums, both test sets), tests and answers."""
-    times = []
-    for _ in range(REPEATS):
+def _run_child(case: Case, run_dir: Path) -> dict:
+    """One build of the case in a fresh process: its stages, wall seconds and peak memory."""
+    warehouse = run_dir / "warehouse" / "warehouse.duckdb"
+    if case.start_from is not None:
+        _copy_database(case.start_from, warehouse)
+    floor_copy = run_dir / "floor" / "warehouse.duckdb" if case.floor else None
+    result = run_dir / "result.json"
+    command = [sys.executable, "-m", "dagster_project.bench", "--one", str(case.raw), str(warehouse)]
+    command += ["--published", str(run_dir / "published"), "--result", str(result)]
+    if floor_copy is not None:
+        command += ["--floor-copy", str(floor_copy)]
+    for wave in case.only_waves:
+        command += ["--only-wave", wave]
+    run_dir.mkdir(parents=True, exist_ok=True)
+    with (run_dir / "child.log").open("w") as log:
         started = time.perf_counter()
-        with duckdb.connect(str(warehouse), read_only=True) as con:
-            cells = load_cells(con)
-        tests = len(wave_change_tests(cells)) + len(subgroup_tests(cells))
-        times.append(time.perf_counter() - started)
-    return statistics.median(times), tests, int(cells["n"].sum())
+        child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=_child_env(case.dbt_dir), stdout=log, stderr=log)
+        child.wait()
+        wall = time.perf_counter() - started
+    if child.returncode != 0 or not result.exists():
+        raise RuntimeError(f"{case.name}: the build failed, see {run_dir / 'child.log'}")
+    report = json.loads(result.read_text())
+    figures = _stage_figures(report["stages"])
+    figures["whole build (s)"] = wall - report["floor_copy_seconds"]
+    figures["start-up and imports (s)"] = figures["whole build (s)"] - sum(
+        figures.get(f"{stage} (s)", 0.0) for stage in STAGES
+    )
+    # Not wait4's ru_maxrss: a child starts with its parent's high-water mark, which here would be this
+    # process's (it generates samples and runs the floor). The pipeline process's own VmHWM and its dbt
+    # subprocesses' mark (bounded below by the pipeline process's size when it started them) are exact.
+    last = report["stages"][-1]
+    figures["whole build peak, largest process (MB)"] = max(last["own_peak_mb"], last["children_mb"])
+    if case.floor:
+        figures.update(_floor_figures(case, warehouse, floor_copy))
+    return figures
+
+
+def _stage_figures(records: list[dict]) -> dict[str, float]:
+    """Seconds per stage (the waves' ingests summed) and the pipeline process's memory high-water mark after it."""
+    figures: dict[str, float] = {}
+    for record in records:
+        if not record["success"]:
+            raise RuntimeError(f"stage {record['label']} failed: {record['message']}")
+        stage = "ingest" if record["label"].startswith("ingest") else record["label"]
+        figures[f"{stage} (s)"] = figures.get(f"{stage} (s)", 0.0) + record["seconds"]
+    for record in records:
+        stage = "ingest" if record["label"].startswith("ingest") else record["label"]
+        figures[f"pipeline process high-water after {stage} (MB)"] = record["own_peak_mb"]
+    dbt = next(record for record in records if record["label"] == "dbt build")
+    figures["dbt build subprocess peak (MB)"] = dbt["children_mb"]
+    return figures
+
+
+def _floor_figures(case: Case, warehouse: Path, floor_copy: Path) -> dict[str, float]:
+    script, relations = floor_script(case.dbt_dir)
+    (floor_copy.parent / "floor.sql").write_text(script)
+    seconds = run_floor(floor_copy, script)
+    built, floor = row_counts(warehouse, relations), row_counts(floor_copy, relations)
+    different = [relation for relation in relations if built[relation] != floor[relation]]
+    if different:
+        raise RuntimeError(f"{case.name}: the floor's row counts differ from dbt's for {different}")
+    floor_copy.unlink()
+    return {"floor (s)": seconds, "floor models with dbt's row count": len(relations)}
+
+
+def measure(case: Case, root: Path, repeats: int, viewer: Callable[[Path], dict[str, float]] | None) -> list[dict]:
+    """Every run of one case: one, or REPEATS when the first is under a minute."""
+    runs: list[dict] = []
+    while not runs or (len(runs) < repeats and runs[0]["whole build (s)"] < REPEAT_BELOW_SECONDS):
+        run_dir = root / case.name.replace(" ", "_") / f"run{len(runs) + 1}"
+        _log(f"{case.name}: run {len(runs) + 1} ...")
+        figures = _run_child(case, run_dir)
+        _log(f"{case.name}: run {len(runs) + 1} took {figures['whole build (s)']:.1f} s")
+        if viewer is not None and case.viewer and not runs:
+            figures.update(viewer(run_dir / "published" / "serving.duckdb"))
+        runs.append(figures)
+        # The warehouses of a run are not needed again; the disk is shared.
+        shutil.rmtree(run_dir / "warehouse", ignore_errors=True)
+    return runs
 
 
 def viewer_timings(serving: Path, runs: int = VIEWER_RUNS) -> dict[str, float]:
@@ -101,82 +318,206 @@ def viewer_timings(serving: Path, runs: int = VIEWER_RUNS) -> dict[str, float]:
     return figures
 
 
-def measure(scale: float, root: Path) -> dict[str, float]:
-    """Every stage of one full build at one scale."""
-    raw, generation = _sample(scale, root)
-    warehouse = root / "warehouse.duckdb"
-    published = root / "published"
-    stages = run_pipeline(
-        raw,
-        warehouse,
-        serving=published / "serving.duckdb",
-        analyst=published / "analyst.duckdb",
-        log_dir=root / "logs",
-    )
-    if not stages[-1].success:
-        raise RuntimeError(f"build failed at {stages[-1].label}: {stages[-1].message}")
-    figures = {"generate sample": generation}
-    for stage in stages:
-        key = "ingest (all waves)" if stage.label.startswith("ingest") else stage.label
-        figures[key] = figures.get(key, 0.0) + stage.seconds
-    figures["whole build"] = sum(stage.seconds for stage in stages)
-    seconds, tests, answers = _statistics_seconds(warehouse)
-    figures["statistics work, median of 3"] = seconds
-    figures["tests"] = tests
-    figures["answer rows"] = answers
-    figures["peak memory, this process (MB)"] = _peak_mb(resource.RUSAGE_SELF)
-    figures["peak memory, dbt subprocess (MB)"] = _peak_mb(resource.RUSAGE_CHILDREN)
-    figures.update(viewer_timings(published / "serving.duckdb"))
-    return figures
+# --- the table ----------------------------------------------------------------------------------
 
 
-def _print_table(results: dict[str, dict[str, float]], ratio_names: list[str]) -> None:
-    """The Markdown table: a row per figure, a column per run, then each further column's ratio to the first."""
+def summarise(runs: list[dict]) -> dict[str, tuple[float, float, float, int]]:
+    """Per figure: median, min, max and the number of runs that have it (the viewer's pages: the first)."""
+    names = list(dict.fromkeys(name for run in runs for name in run))
+    return {
+        name: (statistics.median(values), min(values), max(values), len(values))
+        for name in names
+        for values in [[run[name] for run in runs if name in run]]
+    }
+
+
+def _number(value: float) -> str:
+    return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
+
+
+def _cell(summary: tuple[float, float, float, int] | None) -> str:
+    if summary is None:
+        return ""
+    median, low, high, count = summary
+    return _number(median) if count == 1 else f"{_number(median)} ({_number(low)}-{_number(high)})"
+
+
+def ratios(results: dict[str, dict]) -> list[tuple[str, float | None]]:
+    """The issue's ratios, from the medians: each with the figures it divides."""
+
+    def median(case: str, figure: str) -> float | None:
+        summary = results.get(case, {}).get(figure)
+        return summary[0] if summary else None
+
+    def ratio(top: float | None, bottom: float | None) -> float | None:
+        return top / bottom if top is not None and bottom else None
+
+    rows = []
+    for case in results:
+        rows.append((f"{case}: dbt build / floor", ratio(median(case, "dbt build (s)"), median(case, "floor (s)"))))
+    scales = [case for case in results if case.startswith("scale ")]
+    if len(scales) > 1:
+        first, last = scales[0], scales[-1]
+        rows.append(
+            (
+                f"statistics, {last} / {first}",
+                ratio(median(last, "statistics (s)"), median(first, "statistics (s)")),
+            )
+        )
+        rows.append(
+            (f"whole build, {last} / {first}", ratio(median(last, "whole build (s)"), median(first, "whole build (s)")))
+        )
+    for case, summary in results.items():
+        compare = summary.get("_compare_with")
+        if compare:
+            rows.append(
+                (
+                    f"whole build, {case} / {compare}",
+                    ratio(median(case, "whole build (s)"), median(compare, "whole build (s)")),
+                )
+            )
+    return [(name, value) for name, value in rows if value is not None]
+
+
+def table(results: dict[str, dict]) -> str:
+    """The Markdown table (a row per figure, a column per case), the ratios and the R note."""
     columns = list(results)
-    header = ["figure", *columns, *ratio_names]
-    print(
-        f"Measured {time.strftime('%Y-%m-%d')} on {platform.node()} ({os.cpu_count()} cores, Python "
-        f"{platform.python_version()}); seconds unless stated.\n"
-    )
-    print("| " + " | ".join(header) + " |")
-    print("|" + "---|" * len(header))
-    for name in results[columns[0]]:
-        values = [results[column][name] for column in columns]
-        ratios = [value / values[0] if values[0] else float("nan") for value in values[1:]] if ratio_names else []
-        cells = [f"{value:,.1f}" if value < 1000 else f"{value:,.0f}" for value in values]
-        print(f"| {name} | " + " | ".join(cells + [f"{ratio:.2f}" for ratio in ratios]) + " |")
+    names: list[str] = []
+    for summary in results.values():
+        names += [name for name in summary if not name.startswith("_") and name not in names]
+    lines = [
+        f"Measured {time.strftime('%Y-%m-%d %H:%M')} on {platform.node()} ({os.cpu_count()} cores, "
+        f"{os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB, Python "
+        f"{platform.python_version()}, load average at the end {os.getloadavg()[0]:.1f}); seconds unless "
+        "stated; median (min-max) where a case ran more than once.",
+        "",
+        "| figure | " + " | ".join(columns) + " |",
+        "|---|" + "---|" * len(columns),
+    ]
+    runs = [
+        max((summary[name][3] for name in summary if not name.startswith("_")), default=0)
+        for summary in results.values()
+    ]
+    lines.append("| runs | " + " | ".join(str(count) for count in runs) + " |")
+    for name in names:
+        lines.append(f"| {name} | " + " | ".join(_cell(results[column].get(name)) for column in columns) + " |")
+    if any("statistics (s)" in summary for summary in results.values()):
+        lines += ["", "| ratio (medians) | value |", "|---|---|"]
+        lines += [f"| {name} | {value:.2f} |" for name, value in ratios(results)]
+        lines += ["", f"R's survey package (svychisq, svyttest) against the statistics stage: {R_NOTE}."]
+    return "\n".join(lines) + "\n"
+
+
+# --- main ---------------------------------------------------------------------------------------
+
+
+def _scales(text: str) -> list[float]:
+    return [float(part) for part in text.split(",") if part.strip()]
+
+
+def build_cases(args: argparse.Namespace, root: Path) -> list[Callable[[], Case]]:
+    """The cases to run, each as a function that prepares its sample and dbt project copy when called."""
+
+    def two_waves_dbt() -> Path:
+        folder = root / "dbt_two_waves"
+        return folder if (folder / "target" / "manifest.json").exists() else prepare_dbt_copy(folder, [])
+
+    def at_scale(scale: float) -> Case:
+        raw = sample_for_scale(scale, root, args.samples)
+        return Case(f"scale {scale:g}", raw, two_waves_dbt(), floor=True, viewer=scale == 1.0)
+
+    def more_waves() -> Case:
+        waves = extra_waves(args.waves)
+        dbt_dir = prepare_dbt_copy(root / "dbt_more_waves", waves)
+        raw = root / "raw_more_waves"
+        shutil.copytree(EMBEDDED_SAMPLE_DIR, raw)
+        _log(f"generating waves {waves} at scale 1 ...")
+        generate_sample(raw, 1.0, generator_with_waves(dbt_dir / "seeds", args.waves), waves)
+        return Case(f"{args.waves} waves", raw, dbt_dir, compare_with="scale 1")
+
+    def added_wave() -> Case:
+        scale = args.incremental_scale
+        wave = extra_waves(3)
+        dbt_dir = prepare_dbt_copy(root / "dbt_added_wave", wave)
+        two = sample_for_scale(scale, root, args.samples)
+        raw = root / "raw_added_wave"
+        for folder in ("waves", "population"):
+            shutil.copytree(two / folder, raw / folder)
+        _log(f"added wave: building the two-wave warehouse at scale {scale:g} ...")
+        _run_child(Case(f"two waves scale {scale:g}", two, dbt_dir), root / "added_wave_base")
+        _log(f"generating wave {wave[0]} at scale {scale:g} ...")
+        generate_sample(raw, scale, generator_with_waves(dbt_dir / "seeds", 3, scale=scale), wave)
+        return Case(
+            f"added wave scale {scale:g}",
+            raw,
+            dbt_dir,
+            only_waves=[str(wave[0])],
+            start_from=root / "added_wave_base" / "warehouse" / "warehouse.duckdb",
+            compare_with=f"scale {scale:g}" if scale in args.scales else "",
+        )
+
+    cases: list[Callable[[], Case]] = [lambda scale=scale: at_scale(scale) for scale in args.scales]
+    if args.waves > 2:
+        cases.append(more_waves)
+    if args.incremental_scale:
+        cases.append(added_wave)
+    return cases
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Measure at each scale and print the table (or only the viewer's pages, with --viewer-only)."""
+    """Measure every case and print the table (or only the viewer's pages, or one build with --one)."""
     parser = argparse.ArgumentParser(prog="python -m dagster_project.bench", description=__doc__.splitlines()[0])
-    parser.add_argument("--scales", type=float, nargs="+", default=[1.0, 2.0])
+    parser.add_argument("--scales", type=_scales, default=[1.0, 10.0, 100.0], help="comma-separated (default 1,10,100)")
+    parser.add_argument("--waves", type=int, default=TEN_WAVES, help="waves of the many-waves case (2: none)")
+    parser.add_argument("--incremental-scale", type=float, default=10.0, help="scale of the added wave (0: none)")
+    parser.add_argument("--repeats", type=int, default=REPEATS, help="runs of a case under a minute")
+    parser.add_argument("--quick", action="store_true", help="smoke test: scale 1, two waves, one run, no viewer")
+    parser.add_argument("--samples", type=Path, help="reuse raw samples in DIR/scale10, DIR/scale100, ...")
+    parser.add_argument("--work", type=Path, help="keep the builds in this folder (default: a temporary one)")
     parser.add_argument(
-        "--viewer-only",
-        action="store_true",
-        help="time only the viewer's pages, on --serving, without building anything",
+        "--out", type=Path, help="also write the table here (after every case) and the figures as JSON beside it"
     )
+    parser.add_argument("--no-viewer", action="store_true", help="do not time the viewer's pages")
+    parser.add_argument("--viewer-only", action="store_true", help="time only the viewer's pages, on --serving")
     parser.add_argument("--serving", type=Path, default=DEFAULT_SERVING_PATH, help="serving copy for --viewer-only")
-    parser.add_argument(
-        "--runs", type=int, default=VIEWER_RUNS, help="timed runs per viewer page after the warm-up (--viewer-only)"
-    )
+    parser.add_argument("--runs", type=int, default=VIEWER_RUNS, help="timed runs per viewer page after the warm-up")
+    parser.add_argument("--one", nargs=2, type=Path, metavar=("RAW", "WAREHOUSE"), help=argparse.SUPPRESS)
+    parser.add_argument("--published", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--result", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor-copy", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--only-wave", action="append", default=[], help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.one:
+        return run_one(*args.one, args.published, args.result, args.floor_copy, args.only_wave)
     if args.viewer_only:
         if not args.serving.exists():
             parser.error(f"no serving copy at {args.serving}: run `make run` or pass --serving")
-        print(f"viewer pages on {args.serving} ...", file=sys.stderr, flush=True)
-        _print_table({"serving copy": viewer_timings(args.serving.resolve(), args.runs)}, [])
+        figures = viewer_timings(args.serving.resolve(), args.runs)
+        print(table({"serving copy": summarise([figures])}))
         return 0
-    results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for scale in args.scales:
-            print(f"scale {scale:g} ...", file=sys.stderr, flush=True)
-            root = Path(tmp) / f"scale_{scale:g}"
-            root.mkdir()
-            results[f"scale {scale:g}"] = measure(scale, root)
-    first, *rest = args.scales
-    _print_table(results, [f"ratio {scale:g}/{first:g}" for scale in rest])
-    return 0
+    if args.quick:
+        args.scales, args.waves, args.incremental_scale, args.repeats, args.no_viewer = [QUICK_SCALE], 2, 0, 1, True
+
+    with tempfile.TemporaryDirectory(prefix="bench_") as tmp:
+        root = args.work.resolve() if args.work else Path(tmp)
+        root.mkdir(parents=True, exist_ok=True)
+        viewer = None if args.no_viewer else (lambda serving: viewer_timings(serving, args.runs))
+        results: dict[str, dict] = {}
+        for make_case in build_cases(args, root):
+            try:
+                case = make_case()
+                results[case.name] = summarise(measure(case, root, args.repeats, viewer))
+            except Exception as error:  # one failed case must not lose the others' figures
+                _log(f"case failed: {error!r}")
+                continue
+            if case.compare_with:
+                results[case.name]["_compare_with"] = case.compare_with
+            if args.out:
+                # Written after every case, so that a long run that is stopped still leaves its figures.
+                args.out.write_text(table(results))
+                args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
+    print(table(results))
+    return 0 if results else 1
 
 
 if __name__ == "__main__":

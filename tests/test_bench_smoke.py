@@ -1,0 +1,49 @@
+"""`make bench --quick`: one full build in a fresh process, every stage timed, and the floor equal to dbt."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+from dagster_project.bench import STAGES
+from dagster_project.lib.paths import PROJECT_ROOT
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def quick_bench(tmp_path_factory):
+    root = tmp_path_factory.mktemp("bench")
+    out = root / "bench.md"
+    run = subprocess.run(
+        [sys.executable, "-m", "dagster_project.bench", "--quick", "--work", str(root / "work"), "--out", str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    return out.read_text(), json.loads(out.with_suffix(".json").read_text())
+
+
+def test_the_table_has_every_stage_with_a_positive_time(quick_bench):
+    text, results = quick_bench
+    figures = results["scale 1"]
+    for stage in STAGES:
+        median, low, _, runs = figures[f"{stage} (s)"]
+        assert runs == 1 and low > 0, stage
+        assert f"| {stage} (s) |" in text
+    assert figures["whole build (s)"][0] > sum(figures[f"{stage} (s)"][0] for stage in STAGES)
+    assert figures["whole build peak, largest process (MB)"][0] > 0
+
+
+def test_the_floor_builds_every_model_of_the_dbt_stage_with_dbts_row_counts(quick_bench):
+    # The bench stops a case whose floor gives any model another row count than dbt did.
+    _, results = quick_bench
+    figures = results["scale 1"]
+    assert figures["floor (s)"][0] > 0
+    assert figures["floor models with dbt's row count"][0] >= 20
+    assert figures["floor (s)"][0] < figures["dbt build (s)"][0]
