@@ -15,6 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
+from dagster_project.lib.dbt_cli import WarehouseDbtCli, keep_partial_parse
 from dagster_project.lib.dbt_project import dbt_executable, dbt_project
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
@@ -58,7 +59,9 @@ SIGNIFICANCE_MODELS = "source:stats+ path:models/marts/report"
 def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt: DbtCliResource):
     # dbt runs inside dbt/: the profile reads the absolute warehouse path from the environment.
     os.environ["WAREHOUSE_PATH"] = str(warehouse.database())
-    yield from dbt.cli(["build"], context=context).stream()
+    invocation = dbt.cli(["build"], context=context)
+    yield from invocation.stream()
+    keep_partial_parse(invocation)
 
 
 @dbt_assets(
@@ -94,5 +97,5 @@ def dbt_definitions() -> dg.Definitions:
     """
     return dg.Definitions(
         assets=[warehouse_dbt_models, significance_dbt_models],
-        resources={"dbt": DbtCliResource(project_dir=PROJECT, dbt_executable=dbt_executable())},
+        resources={"dbt": WarehouseDbtCli(project_dir=PROJECT, dbt_executable=dbt_executable())},
     )
