@@ -1,8 +1,9 @@
 """`make bench`: wall time and peak memory of every stage of a full build, each in a fresh process.
 
 Cases, each a full build (ingest, weights, dbt, statistics, quality, publish) in a new Python process
-(`python -m dagster_project.bench --one ...`), so that process start, imports and Dagster's and dbt's
-start-up count as they do for `make run`:
+(`python -m dagster_project.bench --one ...`) with a new Dagster instance of its own under DAGSTER_HOME
+(configured as the project's, as `make run` uses it), so that process start, imports, Dagster's run
+and event storage and dbt's start-up count as they do for `make run`:
 
 - `scale N` for each of `--scales` (default 1, 10 and 100): the embedded sample at scale 1, a generated
   one otherwise (or one reused from `--samples DIR/scaleN`);
@@ -17,7 +18,9 @@ child's memory high-water mark after each stage (VmHWM) and its dbt subprocesses
 (RUSAGE_CHILDREN) come from the child. After a scale-1 build the viewer's
 pages are timed on the copy it published. At each scale the floor (lib/floor.py: the dbt stage's
 models as one SQL script in one DuckDB connection) runs on a copy of the warehouse taken after the
-weights, and must give every model the row count dbt gave it.
+weights, and must give every model the row count dbt gave it. Where R and its survey package are
+installed (not in CI), the first build at each scale also has its tests run in R (lib/r_baseline.py):
+R's seconds for them against Python's for the same tests, with every p-value within 1e-10 of R's.
 """
 
 from __future__ import annotations
@@ -37,6 +40,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from dagster_project.lib import r_baseline
 from dagster_project.lib.floor import floor_script, row_counts, run_floor
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.paths import DBT_DIR, DEFAULT_SERVING_PATH, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
@@ -44,6 +48,9 @@ from dagster_project.sample_data.extra_waves import add_codebook_rows, extra_wav
 from dagster_project.sample_data.generator import DEFAULT_SEED, SampleGenerator
 from dagster_project.sample_data.writer import write_group
 
+PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
+# R's p-values and the warehouse's must agree to this (the golden tests' tolerance), or the timing is void.
+R_AGREEMENT = 1e-10
 REPEATS = 3
 # A case whose first run is shorter than this runs REPEATS times.
 REPEAT_BELOW_SECONDS = 60.0
@@ -56,7 +63,6 @@ VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
 VIEWER_PAGES = ("overzicht", "vragen", "trends", "kindcentra", "samenwerkingsmodellen", "methode")
 VIEWER_RUNS = 5
 VIEWER_TARGET_MS = 1000.0
-R_NOTE = "skipped: R and its survey package are not installed on this machine"
 
 
 def _log(message: str) -> None:
@@ -91,6 +97,8 @@ def run_one(
 ) -> int:
     """Build `warehouse` from `raw` in this process and write each stage's seconds and memory to `result`."""
     # Imported here, so that the child's imports count in its wall time and the parent stays light.
+    import dagster as dg
+
     from dagster_project import pipeline
 
     if only_waves:
@@ -123,6 +131,8 @@ def run_one(
     stages = pipeline.run_pipeline(
         raw,
         warehouse,
+        # The persistent instance the parent made, as `make run` uses DAGSTER_HOME's.
+        instance=dg.DagsterInstance.get(),
         serving=published / "serving.duckdb",
         analyst=published / "analyst.duckdb",
         log_dir=warehouse.parent / "logs",
@@ -144,14 +154,17 @@ class Case:
     dbt_dir: Path
     floor: bool = False
     viewer: bool = False
+    r_baseline: bool = False
     only_waves: list[str] = field(default_factory=list)
     # For an added wave: the warehouse (and its folder) to start each run from.
     start_from: Path | None = None
     compare_with: str = ""
 
 
-def _child_env(dbt_dir: Path) -> dict[str, str]:
+def _child_env(dbt_dir: Path, dagster_home: Path | None = None) -> dict[str, str]:
     environment = {key: value for key, value in os.environ.items() if key != "DAGSTER_HOME"}
+    if dagster_home is not None:
+        environment["DAGSTER_HOME"] = str(dagster_home)
     environment["DBT_PROJECT_DIR"] = str(dbt_dir)
     environment["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environment.get("PATH", "")])
     return environment
@@ -198,6 +211,23 @@ def sample_for_scale(scale: float, root: Path, samples: Path | None) -> Path:
     return generate_sample(root / f"raw_scale{scale:g}", scale)
 
 
+def _parse_for(dbt_dir: Path, warehouse: Path, environment: dict[str, str]) -> None:
+    """Parse the dbt copy with this build's warehouse path, untimed, as make's manifest rule does.
+
+    dbt keeps its parse only for the same profile, which holds the warehouse path (lib/dbt_cli.py):
+    `make run` finds it parsed for its path; without this, every run here would parse again.
+    """
+    dbt = str(Path(sys.executable).with_name("dbt"))
+    subprocess.run(
+        [dbt, "parse", "--project-dir", str(dbt_dir), "--profiles-dir", str(dbt_dir)],
+        cwd=dbt_dir,
+        env={**environment, "WAREHOUSE_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"},
+        check=True,
+        capture_output=True,
+        timeout=600,
+    )
+
+
 def _run_child(case: Case, run_dir: Path) -> dict:
     """One build of the case in a fresh process: its stages, wall seconds and peak memory."""
     warehouse = run_dir / "warehouse" / "warehouse.duckdb"
@@ -212,9 +242,16 @@ def _run_child(case: Case, run_dir: Path) -> dict:
     for wave in case.only_waves:
         command += ["--only-wave", wave]
     run_dir.mkdir(parents=True, exist_ok=True)
+    # A Dagster instance of its own, configured as `make run`'s (which keeps its runs and events in
+    # SQLite under DAGSTER_HOME), new as on a fresh clone.
+    dagster_home = run_dir / "dagster_home"
+    dagster_home.mkdir(exist_ok=True)
+    shutil.copy(PROJECT_DAGSTER_YAML, dagster_home / "dagster.yaml")
+    environment = _child_env(case.dbt_dir, dagster_home)
+    _parse_for(case.dbt_dir, warehouse, environment)
     with (run_dir / "child.log").open("w") as log:
         started = time.perf_counter()
-        child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=_child_env(case.dbt_dir), stdout=log, stderr=log)
+        child = subprocess.Popen(command, cwd=PROJECT_ROOT, env=environment, stdout=log, stderr=log)
         child.wait()
         wall = time.perf_counter() - started
     if child.returncode != 0 or not result.exists():
@@ -263,8 +300,10 @@ def _floor_figures(case: Case, warehouse: Path, floor_copy: Path) -> dict[str, f
     return {"floor (s)": seconds, "floor models with dbt's row count": len(relations)}
 
 
-def measure(case: Case, root: Path, repeats: int, viewer: Callable[[Path], dict[str, float]] | None) -> list[dict]:
-    """Every run of one case: one, or REPEATS when the first is under a minute."""
+def measure(
+    case: Case, root: Path, repeats: int, viewer: Callable[[Path], dict[str, float]] | None, with_r: bool = False
+) -> list[dict]:
+    """Every run of one case: one, or REPEATS when the first is under a minute; R on the first one's warehouse."""
     runs: list[dict] = []
     while not runs or (len(runs) < repeats and runs[0]["whole build (s)"] < REPEAT_BELOW_SECONDS):
         run_dir = root / case.name.replace(" ", "_") / f"run{len(runs) + 1}"
@@ -273,6 +312,9 @@ def measure(case: Case, root: Path, repeats: int, viewer: Callable[[Path], dict[
         _log(f"{case.name}: run {len(runs) + 1} took {figures['whole build (s)']:.1f} s")
         if viewer is not None and case.viewer and not runs:
             figures.update(viewer(run_dir / "published" / "serving.duckdb"))
+        if with_r and case.r_baseline and not runs:
+            _log(f"{case.name}: the same tests in R ...")
+            figures.update(r_figures(run_dir / "warehouse" / "warehouse.duckdb", run_dir / "r_baseline"))
         runs.append(figures)
         # The warehouses of a run are not needed again; the disk is shared.
         shutil.rmtree(run_dir / "warehouse", ignore_errors=True)
@@ -318,6 +360,20 @@ def viewer_timings(serving: Path, runs: int = VIEWER_RUNS) -> dict[str, float]:
     return figures
 
 
+def r_figures(warehouse: Path, work: Path) -> dict[str, float]:
+    """The statistics stage's tests in R's survey package on the same warehouse (lib/r_baseline.py)."""
+    figures = r_baseline.run(warehouse, work)
+    if figures["max_abs_p_difference"] > R_AGREEMENT:
+        raise RuntimeError(f"R's p-values differ from the warehouse's by {figures['max_abs_p_difference']:.3g}")
+    return {
+        "R survey: tests run (rao_scott_f, svyttest)": figures["tests"],
+        "R survey: the tests (s)": figures["r_seconds"],
+        "Python: the same tests from cell sums (s)": figures["python_seconds"],
+        "R survey / Python, the same tests": figures["ratio"],
+        "largest p-value difference from R": figures["max_abs_p_difference"],
+    }
+
+
 # --- the table ----------------------------------------------------------------------------------
 
 
@@ -332,6 +388,8 @@ def summarise(runs: list[dict]) -> dict[str, tuple[float, float, float, int]]:
 
 
 def _number(value: float) -> str:
+    if 0 < abs(value) < 0.001:
+        return f"{value:.1e}"  # the p-value differences
     return f"{value:,.2f}" if abs(value) < 10 else f"{value:,.1f}" if abs(value) < 1000 else f"{value:,.0f}"
 
 
@@ -355,6 +413,9 @@ def ratios(results: dict[str, dict]) -> list[tuple[str, float | None]]:
     rows = []
     for case in results:
         rows.append((f"{case}: dbt build / floor", ratio(median(case, "dbt build (s)"), median(case, "floor (s)"))))
+    for case in results:
+        r_seconds = median(case, "R survey: the tests (s)")
+        rows.append((f"{case}: R survey's tests / statistics stage", ratio(r_seconds, median(case, "statistics (s)"))))
     scales = [case for case in results if case.startswith("scale ")]
     if len(scales) > 1:
         first, last = scales[0], scales[-1]
@@ -379,7 +440,7 @@ def ratios(results: dict[str, dict]) -> list[tuple[str, float | None]]:
     return [(name, value) for name, value in rows if value is not None]
 
 
-def table(results: dict[str, dict]) -> str:
+def table(results: dict[str, dict], r_note: str = "") -> str:
     """The Markdown table (a row per figure, a column per case), the ratios and the R note."""
     columns = list(results)
     names: list[str] = []
@@ -404,7 +465,8 @@ def table(results: dict[str, dict]) -> str:
     if any("statistics (s)" in summary for summary in results.values()):
         lines += ["", "| ratio (medians) | value |", "|---|---|"]
         lines += [f"| {name} | {value:.2f} |" for name, value in ratios(results)]
-        lines += ["", f"R's survey package (svychisq, svyttest) against the statistics stage: {R_NOTE}."]
+        if r_note:
+            lines += ["", f"R's survey package (svychisq, svyttest) against the statistics stage: {r_note}."]
     return "\n".join(lines) + "\n"
 
 
@@ -424,7 +486,7 @@ def build_cases(args: argparse.Namespace, root: Path) -> list[Callable[[], Case]
 
     def at_scale(scale: float) -> Case:
         raw = sample_for_scale(scale, root, args.samples)
-        return Case(f"scale {scale:g}", raw, two_waves_dbt(), floor=True, viewer=scale == 1.0)
+        return Case(f"scale {scale:g}", raw, two_waves_dbt(), floor=True, viewer=scale == 1.0, r_baseline=True)
 
     def more_waves() -> Case:
         waves = extra_waves(args.waves)
@@ -478,6 +540,7 @@ def main(argv: list[str] | None = None) -> int:
         "--out", type=Path, help="also write the table here (after every case) and the figures as JSON beside it"
     )
     parser.add_argument("--no-viewer", action="store_true", help="do not time the viewer's pages")
+    parser.add_argument("--no-r", action="store_true", help="do not run the tests in R's survey package")
     parser.add_argument("--viewer-only", action="store_true", help="time only the viewer's pages, on --serving")
     parser.add_argument("--serving", type=Path, default=DEFAULT_SERVING_PATH, help="serving copy for --viewer-only")
     parser.add_argument("--runs", type=int, default=VIEWER_RUNS, help="timed runs per viewer page after the warm-up")
@@ -497,6 +560,9 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.quick:
         args.scales, args.waves, args.incremental_scale, args.repeats, args.no_viewer = [QUICK_SCALE], 2, 0, 1, True
+        args.no_r = True
+    r_unavailable = "left out (--no-r)" if args.no_r else r_baseline.unavailable_reason()
+    r_note = f"skipped: {r_unavailable}" if r_unavailable else ""
 
     with tempfile.TemporaryDirectory(prefix="bench_") as tmp:
         root = args.work.resolve() if args.work else Path(tmp)
@@ -506,7 +572,7 @@ def main(argv: list[str] | None = None) -> int:
         for make_case in build_cases(args, root):
             try:
                 case = make_case()
-                results[case.name] = summarise(measure(case, root, args.repeats, viewer))
+                results[case.name] = summarise(measure(case, root, args.repeats, viewer, with_r=not r_unavailable))
             except Exception as error:  # one failed case must not lose the others' figures
                 _log(f"case failed: {error!r}")
                 continue
@@ -514,9 +580,9 @@ def main(argv: list[str] | None = None) -> int:
                 results[case.name]["_compare_with"] = case.compare_with
             if args.out:
                 # Written after every case, so that a long run that is stopped still leaves its figures.
-                args.out.write_text(table(results))
+                args.out.write_text(table(results, r_note))
                 args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
-    print(table(results))
+    print(table(results, r_note))
     return 0 if results else 1
 
 

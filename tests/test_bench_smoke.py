@@ -26,11 +26,11 @@ def quick_bench(tmp_path_factory):
         timeout=600,
     )
     assert run.returncode == 0, run.stdout + run.stderr
-    return out.read_text(), json.loads(out.with_suffix(".json").read_text())
+    return out.read_text(), json.loads(out.with_suffix(".json").read_text()), root / "work"
 
 
 def test_the_table_has_every_stage_with_a_positive_time(quick_bench):
-    text, results = quick_bench
+    text, results, _ = quick_bench
     figures = results["scale 1"]
     for stage in STAGES:
         median, low, _, runs = figures[f"{stage} (s)"]
@@ -42,8 +42,21 @@ def test_the_table_has_every_stage_with_a_positive_time(quick_bench):
 
 def test_the_floor_builds_every_model_of_the_dbt_stage_with_dbts_row_counts(quick_bench):
     # The bench stops a case whose floor gives any model another row count than dbt did.
-    _, results = quick_bench
+    _, results, _ = quick_bench
     figures = results["scale 1"]
     assert figures["floor (s)"][0] > 0
     assert figures["floor models with dbt's row count"][0] >= 20
     assert figures["floor (s)"][0] < figures["dbt build (s)"][0]
+
+
+def test_the_build_keeps_its_runs_in_a_dagster_instance_of_its_own_as_make_run_does(quick_bench):
+    # make run stores runs and events in SQLite under DAGSTER_HOME; an in-memory instance would be faster.
+    _, _, work = quick_bench
+    runs = work / "scale_1" / "run1" / "dagster_home" / "history" / "runs.db"
+    assert runs.is_file() and runs.stat().st_size > 0
+
+
+def test_the_quick_run_leaves_r_out_and_says_so(quick_bench):
+    text, results, _ = quick_bench
+    assert "against the statistics stage: skipped: left out (--no-r)." in text
+    assert not [name for name in results["scale 1"] if name.startswith("R survey")]
