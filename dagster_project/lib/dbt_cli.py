@@ -29,8 +29,7 @@ from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
 
-from dagster_dbt import DbtCliResource
-from dagster_dbt.core.dbt_cli_invocation import DbtCliInvocation
+from dagster_dbt import DbtCliInvocation, DbtCliResource
 from packaging import version
 
 from dagster_project.lib.dbt_project import dbt_executable
