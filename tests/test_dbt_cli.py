@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import time
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
 from dagster_dbt import DbtCliResource
 
-from dagster_project.lib.dbt_cli import PARTIAL_PARSE_FILE, WarehouseDbtCli, keep_partial_parse
+from dagster_project.lib.dbt_cli import PARTIAL_PARSE_FILE, WarehouseDbtCli, keep_partial_parse, prune_invocations
 from dagster_project.lib.dbt_project import DBT_PROJECT, dbt_executable
 
 
@@ -84,3 +86,38 @@ def test_the_second_dbt_invocation_of_a_build_parses_nothing_again(built):
     messages = _messages(invocations[-1])
     assert not [message for message in messages if message.startswith("Unable to do partial parsing")]
     assert any(message.startswith("Partial parsing enabled") for message in messages)
+
+
+def _invocation_folder(target: Path, name: str, age_seconds: float, with_log: bool = True) -> Path:
+    folder = target / name
+    folder.mkdir(parents=True)
+    if with_log:
+        (folder / "dbt.log").write_text("{}\n")
+    stamp = time.time() - age_seconds
+    os.utime(folder, (stamp, stamp))
+    return folder
+
+
+def test_only_old_invocation_folders_beyond_the_newest_are_pruned(tmp_path):
+    target = tmp_path / "target"
+    hours = [_invocation_folder(target, f"warehouse_dbt_models-{n:07x}-abcdef{n}", 3600 * (n + 2)) for n in range(5)]
+    young = _invocation_folder(target, "significance_dbt_models-00000aa-1234567", 60)
+    (target / "compiled").mkdir()
+    (target / "manifest.json").write_text("{}")
+    not_dbts = _invocation_folder(target, "other_thing-00000bb-7654321", 3600 * 9, with_log=False)
+    newest_first = [young, *hours]
+
+    removed = prune_invocations(target, keep=3, older_than_seconds=3600)
+
+    assert sorted(removed) == sorted(newest_first[3:])
+    assert sorted(path.name for path in target.iterdir()) == sorted(
+        [*(folder.name for folder in newest_first[:3]), "compiled", "manifest.json", not_dbts.name]
+    )
+
+
+def test_young_invocation_folders_stay_however_many_there_are(tmp_path):
+    target = tmp_path / "target"
+    for n in range(4):
+        _invocation_folder(target, f"warehouse_dbt_models-{n:07x}-abcdef{n}", 60 * n)
+    assert prune_invocations(target, keep=1, older_than_seconds=3600) == []
+    assert len(list(target.iterdir())) == 4

@@ -18,13 +18,19 @@ a 36 s build of the embedded sample (docs/benchmarks.md):
 
 Both overrides replace private methods of dagster-dbt 0.29 (pinned); tests/test_dbt_cli.py fails if
 an upgrade renames them, instead of the build silently paying the cost again.
+
+dagster-dbt gives every invocation a folder of its own under `target/` (its logs, compiled SQL,
+manifest and results: 5-10 MB) and never removes one: `prune_invocations` keeps the newest
+`KEEP_INVOCATIONS`, so that a warehouse rebuilt every week does not fill the disk.
 """
 
 from __future__ import annotations
 
 import importlib.metadata
 import os
+import re
 import shutil
+import time
 from collections.abc import Sequence
 from functools import cached_property
 from pathlib import Path
@@ -35,6 +41,11 @@ from packaging import version
 from dagster_project.lib.dbt_project import dbt_executable
 
 PARTIAL_PARSE_FILE = "partial_parse.msgpack"
+# dagster-dbt's folder per invocation: `<op name>-<run id[:7]>-<7 hex digits>`, with dbt's log inside.
+INVOCATION_FOLDER = re.compile(r"[a-z0-9_]+-[0-9a-f]{7}-[0-9a-f]{7}")
+KEEP_INVOCATIONS = 20
+# Younger folders are kept whatever their number: another process may be running dbt in one.
+PRUNE_AFTER_SECONDS = 3600
 
 
 class WarehouseDbtCli(DbtCliResource):
@@ -67,3 +78,24 @@ def keep_partial_parse(invocation: DbtCliInvocation) -> None:
     kept.parent.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(fresh, staged)
     os.replace(staged, kept)
+
+
+def prune_invocations(
+    target: Path, keep: int = KEEP_INVOCATIONS, older_than_seconds: float = PRUNE_AFTER_SECONDS
+) -> list[Path]:
+    """Remove dagster-dbt's invocation folders under `target` beyond the newest `keep`; return them.
+
+    Only folders named and filled as dagster-dbt makes them (a `dbt.log` inside) and last changed more
+    than `older_than_seconds` ago are removed; anything else under `target/` is left alone.
+    """
+    folders = [
+        folder
+        for folder in target.iterdir()
+        if folder.is_dir() and INVOCATION_FOLDER.fullmatch(folder.name) and (folder / "dbt.log").exists()
+    ]
+    folders.sort(key=lambda folder: folder.stat().st_mtime, reverse=True)
+    cutoff = time.time() - older_than_seconds
+    removed = [folder for folder in folders[keep:] if folder.stat().st_mtime < cutoff]
+    for folder in removed:
+        shutil.rmtree(folder, ignore_errors=True)
+    return removed

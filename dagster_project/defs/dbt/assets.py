@@ -15,7 +15,7 @@ import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
 
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
-from dagster_project.lib.dbt_cli import WarehouseDbtCli, keep_partial_parse
+from dagster_project.lib.dbt_cli import WarehouseDbtCli, keep_partial_parse, prune_invocations
 from dagster_project.lib.dbt_project import dbt_executable, dbt_project
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
@@ -62,6 +62,7 @@ def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt:
     invocation = dbt.cli(["build"], context=context)
     yield from invocation.stream()
     keep_partial_parse(invocation)
+    prune_invocations(invocation.project_dir / "target")
 
 
 @dbt_assets(
