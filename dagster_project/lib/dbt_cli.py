@@ -1,8 +1,8 @@
 """The dbt CLI resource the warehouse runs dbt with: dagster-dbt's, minus three start-up costs.
 
 dagster-dbt's `DbtCliResource.cli` does two things before every `dbt build` that this project does
-not need, and dbt itself re-parses the whole project on most builds; together they were about 9 s of
-a 36 s build of the embedded sample (docs/benchmarks.md):
+not need, and dbt itself re-parsed the whole project on most builds; together they cost about 11 s
+of a 55 s `make run` of the embedded sample, side by side (docs/benchmarks.md):
 
 - it runs `dbt --version` in a subprocess (about 1.9 s: a Python start and dbt's imports) to learn
   whether the executable is dbt Core or dbt Fusion. The executable here is always this environment's
