@@ -182,7 +182,7 @@ BAD_INPUTS = {
         text_variable,
         "2019",
         "waves/2019/kov_besturen.sav",
-        ["variable 'opmerking' is text", "expected numeric codes"],
+        ["variable 'opmerking' is text", "expected numeric codes", "make codebook WAVE=2019"],
     ),
     "unexpected answer file name": (
         unexpected_file_name,

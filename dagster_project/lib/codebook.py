@@ -68,6 +68,19 @@ class Codebook:
         """Raw code to harmonised code, per wave and question."""
         return self._read("codebook_recodes")
 
+    @cached_property
+    def excluded(self) -> pd.DataFrame:
+        """Raw variables that are never loaded (open text, identifying, tool metadata), per wave and group."""
+        return self._read("codebook_excluded_variables")
+
+    def excluded_of(self, wave: int) -> dict[str, frozenset[str]]:
+        """`{group: raw variables}` that the ingest drops from a wave's files before anything is written."""
+        rows = self.excluded[self.excluded["wave"] == wave]
+        return {
+            str(group): frozenset(str(name) for name in names)
+            for group, names in rows.groupby("respondent_group")["raw_variable"]
+        }
+
     def waves(self) -> list[int]:
         """Every wave the codebook knows."""
         return sorted(int(wave) for wave in self.variables["wave"].unique())

@@ -3,6 +3,11 @@
 A data engineer adds a wave by dropping `waves/<wave>/<group>.sav` and `population/<wave>/<group>.csv`
 under the raw folder. Everything here only reads: a wave is read and checked as a whole before the
 warehouse is touched, so a bad file never replaces what was loaded before.
+
+Variables the codebook seed `codebook_excluded_variables` lists (open text, identifying data, the
+survey tool's own metadata) are left out when the file is read: their values are never read, so they
+reach no table, log or copy. Declared user-missing values (SPSS's missing values, such as 99 "geen
+antwoord") are read as missing, as SPSS treats them.
 """
 
 from __future__ import annotations
@@ -15,11 +20,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from dagster_project.lib.codebook import Codebook
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 
 WAVE_NAME = re.compile(r"^\d{4}$")
 ID_COLUMN = "respondent_id"
 POPULATION_COLUMNS = ["variable", "category", "count"]
+# SPSS formats of dates and times: pyreadstat turns such a variable into timestamps, not codes.
+_DATE_FORMATS = ("DATE", "ADATE", "EDATE", "JDATE", "SDATE", "QYR", "MOYR", "WKYR", "DATETIME", "YMDHMS", "TIME",
+                 "DTIME", "MTIME", "WKDAY", "MONTH")  # fmt: skip
 
 
 class InputContractError(ValueError):
@@ -78,8 +87,15 @@ def discover_waves(raw_dir: Path) -> list[str]:
 
 
 def wave_fingerprint(raw_dir: Path, wave: str) -> str:
-    """A hash over the names and contents of a wave's files: it changes when any of them changes."""
+    """A hash over the names and contents of a wave's files and its excluded variables.
+
+    It changes when any file changes, and when a person excludes a variable of the wave: a wave refused
+    for a text column loads once that column is excluded, without touching the files.
+    """
     digest = hashlib.sha256()
+    if WAVE_NAME.match(wave):
+        for group, names in sorted(Codebook().excluded_of(int(wave)).items()):
+            digest.update(f"excluded {group}: {sorted(names)}\n".encode())
     for folder in (raw_dir / "waves" / wave, raw_dir / "population" / wave):
         if folder.is_dir():
             for path in sorted(folder.iterdir()):
@@ -88,8 +104,12 @@ def wave_fingerprint(raw_dir: Path, wave: str) -> str:
     return digest.hexdigest()
 
 
-def read_wave(raw_dir: Path, wave: str) -> WaveFiles:
-    """Read and check every file of a wave; raise `InputContractError` at the first problem."""
+def read_wave(raw_dir: Path, wave: str, excluded: dict[str, frozenset[str]] | None = None) -> WaveFiles:
+    """Read and check every file of a wave; raise `InputContractError` at the first problem.
+
+    `excluded` names, per group, the variables to leave out; by default the codebook seed's rows of
+    the wave (`codebook_excluded_variables`).
+    """
     if not WAVE_NAME.match(wave):
         raise InputContractError(raw_dir / "waves" / wave, "a wave folder must be named by its year, like 2019")
     wave_dir = raw_dir / "waves" / wave
@@ -108,11 +128,15 @@ def read_wave(raw_dir: Path, wave: str) -> WaveFiles:
             f"population file without an answer file waves/{wave}/{orphans[0]}.sav",
         )
 
+    if excluded is None:
+        excluded = Codebook().excluded_of(int(wave))
     groups = []
     for group in RESPONDENT_GROUPS:
         if group not in answer_files:
             continue
-        groups.append(_read_group(group, answer_files[group], population_files.get(group)))
+        groups.append(
+            _read_group(group, answer_files[group], population_files.get(group), excluded.get(group, frozenset()))
+        )
     return WaveFiles(wave=int(wave), groups=tuple(groups))
 
 
@@ -132,11 +156,17 @@ def _expected_files(folder: Path, suffix: str) -> dict[str, Path]:
     return found
 
 
-def _read_group(group: str, sav_path: Path, population_path: Path | None) -> GroupFile:
+def _read_group(group: str, sav_path: Path, population_path: Path | None, excluded: frozenset[str]) -> GroupFile:
     import pyreadstat  # only where a file is actually read
 
     try:
-        data, meta = pyreadstat.read_sav(str(sav_path), user_missing=False)
+        _, dictionary = pyreadstat.read_sav(str(sav_path), metadataonly=True)
+        kept = [name for name in dictionary.column_names if name not in excluded]
+        _refuse_text_and_dates(sav_path, dictionary, kept)
+        # Excluded variables are not read at all; declared user-missing values come back as NaN.
+        data, meta = pyreadstat.read_sav(str(sav_path), usecols=kept, user_missing=False)
+    except InputContractError:
+        raise
     except Exception as error:  # pyreadstat raises its own ReadstatError and plain OSErrors
         raise InputContractError(sav_path, f"not a readable SPSS .sav file ({error})") from error
 
@@ -157,10 +187,7 @@ def _read_group(group: str, sav_path: Path, population_path: Path | None) -> Gro
     for name in data.columns:
         if name == ID_COLUMN:
             continue
-        column = data[name]
-        if not pd.api.types.is_numeric_dtype(column):
-            raise InputContractError(sav_path, f"variable '{name}' is text; expected numeric codes")
-        columns[name] = column.astype(float)
+        columns[name] = data[name].astype(float)
     frame = pd.DataFrame(columns)
 
     population = None
@@ -172,14 +199,38 @@ def _read_group(group: str, sav_path: Path, population_path: Path | None) -> Gro
         group=group,
         source=SourceFile(sav_path, sha256_of(sav_path)),
         data=frame,
-        variable_labels={str(k): str(v) for k, v in meta.column_names_to_labels.items() if v is not None},
+        variable_labels={
+            str(k): str(v) for k, v in meta.column_names_to_labels.items() if v is not None and k in frame.columns
+        },
         value_labels={
             str(k): {float(code): str(label) for code, label in v.items()}
             for k, v in meta.variable_value_labels.items()
+            if k in frame.columns
         },
         population=population,
         population_source=population_source,
     )
+
+
+def _refuse_text_and_dates(sav_path: Path, dictionary, kept: list[str]) -> None:
+    """Refuse a text or date variable that the codebook does not exclude: answers are numeric codes."""
+    for name in kept:
+        if name == ID_COLUMN:
+            continue
+        spss_format = str(dictionary.original_variable_types.get(name, "")).upper()
+        if dictionary.readstat_variable_types.get(name) == "string":
+            kind = "text"
+        elif spss_format.startswith(_DATE_FORMATS):
+            kind = f"a date or time ({spss_format})"
+        else:
+            continue
+        wave = sav_path.parent.name
+        raise InputContractError(
+            sav_path,
+            f"variable '{name}' is {kind}; expected numeric codes. Open text, identifying and tool variables are "
+            f"left out by listing them in dbt/seeds/codebook_excluded_variables.csv: `make codebook WAVE={wave}` "
+            f"drafts that list from the files (docs/new_wave.md)",
+        )
 
 
 def _id_text(value: object) -> str:

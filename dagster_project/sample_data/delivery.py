@@ -19,7 +19,7 @@ import sys
 import tempfile
 import zlib
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 
 import numpy as np
