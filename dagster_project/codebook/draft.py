@@ -9,6 +9,7 @@ the wave does not load until a person has decided; the review table says why, pe
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -133,7 +134,8 @@ def grade_pair(
         parts += [f"antwoordoptie vervallen: '{label_of(code)}'" for code in removed]
         if wording_changed:
             parts.append("vraagtekst gewijzigd")
-        return "C", f"Trendbreuk: {'; '.join(parts)}", wording_changed, True
+        reason = "; ".join(parts)
+        return "C", reason[0].upper() + reason[1:], wording_changed, True
     if wording_changed:
         return "B", f"Vraagtekst gewijzigd: {previous_wave} '{old}', {wave} '{new}'", True, False
     return "A", SAME_WORDING_REASON, False, False
@@ -435,7 +437,7 @@ class Drafter:
             self.draft.add(
                 "codebook_questions",
                 {"question_id": question_id, "question_type": qtype, "chapter": f"Nieuw in {self.wave}",
-                 "topic": f"Nieuw in {self.wave}", "question_label": question_text[:60].rstrip(" ?:")},
+                 "topic": f"Nieuw in {self.wave}", "question_label": textwrap.shorten(question_text.rstrip(" ?:"), 60, placeholder=" …")},
             )  # fmt: skip
         question_id, qtype = question["question_id"], question["question_type"]
         if qtype in ("single", "numeric"):

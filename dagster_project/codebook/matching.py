@@ -10,6 +10,7 @@ breaks ties. One variable per item: the assignment maximises the total score ove
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import numpy as np
 import pandas as pd
@@ -118,6 +119,7 @@ def _label_kind(label: str) -> str | None:
     return None
 
 
+@lru_cache(maxsize=65536)
 def map_answer_label(label: str, options: tuple[tuple[int, str], ...]) -> int | None:
     """The answer code whose label the delivered label says (folded, cut labels by their beginning)."""
     for code, option_label in options:

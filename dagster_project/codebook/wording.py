@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from rapidfuzz import fuzz
 
@@ -79,13 +80,17 @@ _STOPWORDS = frozenset(
 )
 
 
-def fold(text: object) -> str:
-    """Lowercase ASCII words separated by single spaces: accents, case, punctuation and spacing folded."""
-    if text is None:
-        return ""
-    decomposed = unicodedata.normalize("NFKD", str(text))
+@lru_cache(maxsize=65536)
+def _fold_text(text: str) -> str:
+    decomposed = unicodedata.normalize("NFKD", text)
     ascii_text = "".join(char for char in decomposed if not unicodedata.combining(char))
     return _NON_WORD.sub(" ", ascii_text.lower()).strip()
+
+
+def fold(text: object) -> str:
+    """Lowercase ASCII words separated by single spaces: accents, case, punctuation and spacing folded."""
+    # Cached: a draft folds the same few hundred wordings against each other many thousand times.
+    return "" if text is None else _fold_text(str(text))
 
 
 def is_cut(label: str, limit: int) -> bool:
