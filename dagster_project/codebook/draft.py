@@ -53,6 +53,7 @@ class ReviewRow:
     compared_with_wave: int | None = None
     note: str = ""
     needs_look: bool = False
+    kept: bool = False  # the codebook already had this variable's row for the wave: kept as written
 
     def add_note(self, text: str, look: bool = False) -> None:
         """Append a sentence to the note; `look` puts the row on the list for a person."""
@@ -210,12 +211,12 @@ class Drafter:
                 row.action = RESPONDENT_ID
                 row.note = "the respondent key of the input contract"
             elif variable.name in excluded_names:
-                row.action = EXCLUDED
+                row.action, row.kept = EXCLUDED, True
                 row.note = "listed in codebook_excluded_variables (kept as written)"
             elif variable.name in written_by_name:
                 kept = written_by_name[variable.name]
                 row.action, row.question_id, row.item_id = MATCHED, kept.question_id, kept.item_id
-                row.confidence = 1.0
+                row.confidence, row.kept = 1.0, True
                 row.note = "row already in codebook_variables for this wave: kept as written"
             elif variable.exclusion is not None:
                 row.action = EXCLUDED

@@ -19,7 +19,7 @@ from dagster_project.codebook.draft import (
 
 COLUMNS = [
     "wave", "respondent_group", "raw_variable", "variable_label", "action", "question_id", "item_id", "confidence",
-    "wording_changed", "options_changed", "grade", "compared_with_wave", "note", "needs_look",
+    "wording_changed", "options_changed", "grade", "compared_with_wave", "note", "needs_look", "kept",
 ]  # fmt: skip
 
 
@@ -42,6 +42,11 @@ def summary(draft: Draft) -> list[str]:
             f"excluded, {actions[NEEDS_REVIEW]} need review, {actions[NOT_ASKED]} no longer asked; "
             f"{int(rows['wording_changed'].fillna(False).sum())} reworded, "
             f"{int(rows['options_changed'].fillna(False).sum())} with other options"
+            + (
+                f"; {int(rows['kept'].sum())} rows already in the codebook kept as written"
+                if rows["kept"].any()
+                else ""
+            )
         )
     look = frame[frame["needs_look"]]
     if len(look):
