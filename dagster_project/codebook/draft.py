@@ -435,10 +435,11 @@ class Drafter:
             qtype = "numeric" if numeric else ("multi" if parts and dichotomy else ("grid" if parts else "single"))
             question = {"question_id": question_id, "question_type": qtype, "items": {}, "codes": {}}
             self.new_questions[key] = question
+            short_label = textwrap.shorten(question_text.rstrip(" ?:"), 60, placeholder=" …")
             self.draft.add(
                 "codebook_questions",
                 {"question_id": question_id, "question_type": qtype, "chapter": f"Nieuw in {self.wave}",
-                 "topic": f"Nieuw in {self.wave}", "question_label": textwrap.shorten(question_text.rstrip(" ?:"), 60, placeholder=" …")},
+                 "topic": f"Nieuw in {self.wave}", "question_label": short_label},
             )  # fmt: skip
         question_id, qtype = question["question_id"], question["question_type"]
         if qtype in ("single", "numeric"):
