@@ -57,7 +57,7 @@ class ReviewRow:
 
     def add_note(self, text: str, look: bool = False) -> None:
         """Append a sentence to the note; `look` puts the row on the list for a person."""
-        self.note = f"{self.note} {text}".strip() if self.note else text
+        self.note = f"{self.note}; {text}" if self.note else text
         self.needs_look = self.needs_look or look
 
 
