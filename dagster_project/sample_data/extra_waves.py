@@ -1,9 +1,9 @@
 """Extra synthetic waves after 2019 (2022, 2025, ...): 2019's questionnaire and calibration with a small drift.
 
 A new wave needs codebook rows before the pipeline can read it (the codebook maps each wave's raw
-variable names to items, see tests/test_new_wave.py). `add_codebook_rows` writes them into a copy of
-the dbt seeds: the 2019 rows under the new wave, exported with the wave's own variable names
-(`Q22_001`, ...) and 2019's raw codes. The generator then makes each extra wave from 2019's targets,
+variable names to items). `add_codebook_rows` writes them into a copy of the dbt seeds: the 2019 rows
+under the new wave, exported with the wave's own variable names (`Q22_001`, ...) and 2019's raw
+codes, with comparability grade A against the wave before. The generator then makes each extra wave from 2019's targets,
 each answer distribution mixed a little more with the uniform one per wave, so that trends exist
 without moving any figure far from the report.
 """
@@ -14,6 +14,9 @@ from pathlib import Path
 
 import pandas as pd
 
+from dagster_project.codebook.draft import Codebook as DraftCodebook
+from dagster_project.codebook.draft import grade_wave
+from dagster_project.codebook.seeds import add_rows
 from dagster_project.lib.codebook import Codebook
 from dagster_project.sample_data.calibration import BASE_WAVE, CalibrationTargets, ItemTarget
 from dagster_project.sample_data.generator import DEFAULT_SEED, SampleGenerator
@@ -49,6 +52,11 @@ def add_codebook_rows(seeds: Path, waves: list[int]) -> None:
         new_recodes.append(base_recodes.assign(wave=str(wave)))
     pd.concat(new_variables).to_csv(seeds / "codebook_variables.csv", index=False)
     pd.concat(new_recodes).to_csv(seeds / "codebook_recodes.csv", index=False)
+    # Each extra wave asks 2019's questions in 2019's words: graded A against the wave before, as
+    # `make codebook` grades them.
+    codebook = DraftCodebook(seeds)
+    for wave in waves:
+        add_rows(seeds, "codebook_comparability", grade_wave(codebook, codebook.variables, [], wave))
 
 
 class DriftingTargets(CalibrationTargets):
