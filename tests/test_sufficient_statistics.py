@@ -266,9 +266,11 @@ def test_the_sql_cells_are_the_answers_added_up(con):
 def test_the_stats_tables_are_the_tests_of_the_sql_cells_and_agree_with_the_answers(con, table):
     compute = {"test_wave_change": significance.wave_change_tests, "test_subgroup": significance.subgroup_tests}[table]
     groupings = significance.load_groupings(con)
+    # The wave changes read the comparability grades too, as the asset does.
+    grades = (significance.load_comparability(con),) if table == "test_wave_change" else ()
     stored = con.execute(f"select * from stats.{table}").df()
-    from_cells = compute(significance.load_cells(con), significance.DEFAULT_MIN_BASE, groupings)
-    from_answers = compute(significance.load_answers(con), significance.DEFAULT_MIN_BASE, groupings)
+    from_cells = compute(significance.load_cells(con), significance.DEFAULT_MIN_BASE, groupings, *grades)
+    from_answers = compute(significance.load_answers(con), significance.DEFAULT_MIN_BASE, groupings, *grades)
     assert list(stored.columns) == list(from_cells.columns) == list(from_answers.columns)
     assert len(stored) == len(from_cells) == len(from_answers)
     for column in stored.columns:

@@ -138,9 +138,11 @@ def load_plan(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
 
 def warehouse_min_base(con: duckdb.DuckDBPyConnection) -> int:
     """The minimum base the warehouse's tests ran with, read from a not-tested reason ('base below 30: ...')."""
+    # A trend break (grade C) is not tested whatever the bases: only a base's reason names the minimum.
     reason = con.execute(
-        "select not_tested_reason from stats.test_wave_change where not is_tested union all "
-        "select not_tested_reason from stats.test_subgroup where not is_tested limit 1"
+        "select not_tested_reason from stats.test_wave_change where not_tested_reason like 'base below %' "
+        "union all select not_tested_reason from stats.test_subgroup where not_tested_reason like 'base below %' "
+        "limit 1"
     ).fetchone()
     match = re.match(r"base below (\d+)", reason[0]) if reason else None
     return int(match.group(1)) if match else significance.DEFAULT_MIN_BASE
@@ -149,16 +151,17 @@ def warehouse_min_base(con: duckdb.DuckDBPyConnection) -> int:
 def time_python(con: duckdb.DuckDBPyConnection, repeats: int = 3) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
     """Seconds of each run of the statistics assets' compute, and the last run's test rows.
 
-    Timed: `load_cells` and both test functions, as the assets call them; not the groupings (a few
-    codebook rows) nor the writing of the rows.
+    Timed: `load_cells` and both test functions, as the assets call them; not the groupings and
+    comparability grades (a few codebook rows) nor the writing of the rows.
     """
     groupings = significance.load_groupings(con)
+    comparability = significance.load_comparability(con)
     min_base = warehouse_min_base(con)
     seconds = []
     for _ in range(repeats):
         started = time.perf_counter()
         cells = significance.load_cells(con)
-        wave_change = significance.wave_change_tests(cells, min_base, groupings)
+        wave_change = significance.wave_change_tests(cells, min_base, groupings, comparability)
         subgroup = significance.subgroup_tests(cells, min_base, groupings)
         seconds.append(time.perf_counter() - started)
     return seconds, wave_change, subgroup

@@ -14,6 +14,12 @@ test runs with `rao_scott_f` (the default, what the warehouse calls significant)
 `min_base` respondents is not tested, and the row says why. p-values are adjusted with
 Benjamini-Hochberg within a family: one comparison, one group, one method.
 
+A wave pair is tested only where the codebook says the two waves asked the same thing: the seed
+`codebook_comparability` grades each (wave, group, item) against the group's previous wave A (same
+wording and options), B (wording changed, options the same) or C (options or meaning changed). Every
+wave-change row carries its grade (null where the pair has none, tested as before); a grade-C pair is
+a trend break, and its rows are kept untested with the seed's reason, as a small base's are.
+
 The tests read per-cell sums, not answers: `intermediate.int_significance_cells` has, per wave, group,
 item, kindcentrum flag and answer, the number of respondents, their sum of weights and sum of squared
 weights, and `survey_tests` computes every statistic from those (docs/statistics.md, "From cell
@@ -62,6 +68,10 @@ SCHEMA = "stats"
 
 # question_id -> [(answer_grouping, its answer codes)]: the report's combined answers, tested as one.
 Groupings = Mapping[str, list[tuple[str, tuple[int, ...]]]]
+# (respondent_group, item_id, wave_from, wave_to) -> (grade, reason): codebook_comparability by wave pair.
+Comparability = Mapping[tuple[str, str, int, int], tuple[str, str]]
+# The grade of a pair that is not comparable: not tested, a break in the trend.
+TREND_BREAK_GRADE = "C"
 
 
 def load_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -110,6 +120,23 @@ def load_groupings(con: duckdb.DuckDBPyConnection) -> Groupings:
     return groupings
 
 
+def load_comparability(con: duckdb.DuckDBPyConnection) -> Comparability:
+    """The grades of the codebook seed `codebook_comparability`, by group, item and wave pair."""
+    rows = con.execute(
+        "select respondent_group, item_id, compared_with_wave, wave, grade, reason "
+        "from codebook.codebook_comparability order by all"
+    ).fetchall()
+    return {
+        (group, item_id, int(wave_from), int(wave_to)): (grade, reason)
+        for group, item_id, wave_from, wave_to, grade, reason in rows
+    }
+
+
+def trend_break_reason(reason: str | None) -> str:
+    """The not-tested reason of a grade-C pair: the break, with what changed in the seed's (Dutch) words."""
+    return f"trend break (grade {TREND_BREAK_GRADE}): {reason or 'no reason given'}"
+
+
 @dataclass(frozen=True)
 class Sides:
     """The two sides of one comparison of one item: how they are labelled and the design, per cell row."""
@@ -120,8 +147,13 @@ class Sides:
     strata: np.ndarray | None  # wave as stratum when waves are pooled
 
 
-def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int, groupings: Groupings) -> Iterator[dict]:
+def _tests_of_item(
+    item: pd.DataFrame, sides: Sides, min_base: int, groupings: Groupings, not_tested: str | None = None
+) -> Iterator[dict]:
     """Every test of one item between two sides, as rows (tested or with the reason it was not).
+
+    `not_tested` keeps every planned row untested with that reason whatever the bases (a trend break);
+    otherwise a side under `min_base` does.
 
     `item` holds the item's cell rows of both sides. A plan entry is (answer code, answer grouping, the
     value each cell row is tested as, methods): the whole question has neither code nor grouping and
@@ -154,8 +186,10 @@ def _tests_of_item(item: pd.DataFrame, sides: Sides, min_base: int, groupings: G
         for grouping, members in groupings.get(common["question_id"], []):
             plan.append((None, grouping, np.isin(codes, members), CATEGORICAL_METHODS))
 
-    if min(n_a, n_b) < min_base:
+    reason = not_tested
+    if reason is None and min(n_a, n_b) < min_base:
         reason = f"base below {min_base}: {sides.label_a} n={n_a}, {sides.label_b} n={n_b}"
+    if reason is not None:
         for answer_code, grouping, _, methods in plan:
             for method in methods:
                 yield {
@@ -219,7 +253,7 @@ _EFFECT_COLUMNS = [
 _ITEM_COLUMNS = ["respondent_group", "question_id", "item_id", "answer_code", "answer_grouping"]
 WAVE_CHANGE_COLUMNS = [
     *_ITEM_COLUMNS, "wave_from", "wave_to", "value_from", "value_to", *_RESULT_COLUMNS, "n_from", "n_to",
-    *_EFFECT_COLUMNS,
+    *_EFFECT_COLUMNS, "comparability_grade",
 ]  # fmt: skip
 SUBGROUP_COLUMNS = [
     *_ITEM_COLUMNS, "wave", "subgroup", "value_in", "value_out", *_RESULT_COLUMNS, "n_in", "n_out",
@@ -237,28 +271,35 @@ def _finish(rows: list[dict], renames: dict[str, str], family: list[str], column
 
 
 def wave_change_tests(
-    cells: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+    cells: pd.DataFrame,
+    min_base: int = DEFAULT_MIN_BASE,
+    groupings: Groupings | None = None,
+    comparability: Comparability | None = None,
 ) -> pd.DataFrame:
     """Each wave against the previous one, per group and item asked in both; combined answers too.
 
     `cells` as `load_cells` returns them (answers as `load_answers` returns them are added up first).
+    `comparability` as `load_comparability` returns it: each row gets its pair's grade (null without
+    one), and a grade-C pair is not tested (every planned row kept, with the break as the reason).
     """
+    comparability = comparability or {}
     cells = _as_cells(cells)
     rows = []
     for group, in_group in cells.groupby("respondent_group", sort=False):
         waves = sorted(in_group["wave"].unique())
         for wave_from, wave_to in zip(waves, waves[1:], strict=False):
             pair = in_group[in_group["wave"].isin([wave_from, wave_to])]
-            for _, item in pair.groupby("item_id", sort=False):
+            for item_id, item in pair.groupby("item_id", sort=False):
                 if item["wave"].nunique() < 2:
                     continue  # asked in one of the two waves only
                 wave = item["wave"].to_numpy()
                 # The kindcentrum flags of one wave and answer are cells of one stratum: Cells.of adds them up.
                 sides = Sides(int(wave_from), int(wave_to), in_b=wave == wave_to, strata=wave)
-                for row in _tests_of_item(item, sides, min_base, groupings or {}):
-                    rows.append(
-                        {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to), **row}
-                    )
+                grade, reason = comparability.get((group, item_id, int(wave_from), int(wave_to)), (None, None))
+                not_tested = trend_break_reason(reason) if grade == TREND_BREAK_GRADE else None
+                pair_columns = {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to)}
+                for row in _tests_of_item(item, sides, min_base, groupings or {}, not_tested):
+                    rows.append({**pair_columns, **row, "comparability_grade": grade})
     renames = {"n_a": "n_from", "n_b": "n_to", "value_a": "value_from", "value_b": "value_to"}
     return _finish(rows, renames, ["respondent_group", "wave_from", "wave_to", "method"], WAVE_CHANGE_COLUMNS)
 

@@ -29,3 +29,13 @@
         when {{ is_significant }} and {{ difference }} < 0 then 'lager'
     end
 {%- endmacro %}
+
+{#- The report's marker for a wave pair that is not fully comparable (codebook_comparability): `vraagtekst
+    gewijzigd` for grade B (tested, read with care), `trendbreuk` for grade C (not tested), null for A
+    and for a pair without a grade. -#}
+{% macro comparability_marker(grade) -%}
+    case
+        when {{ grade }} = 'B' then 'vraagtekst gewijzigd'
+        when {{ grade }} = 'C' then 'trendbreuk'
+    end
+{%- endmacro %}

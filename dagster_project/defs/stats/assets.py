@@ -1,7 +1,9 @@
 """Significance test assets: `stats.test_wave_change` and `stats.test_subgroup`.
 
 They read the dbt table `intermediate.int_significance_cells` (per-cell sums of the answers: a few
-thousand rows whatever the number of respondents) and write schema `stats`, which dbt declares as a
+thousand rows whatever the number of respondents), the codebook's combined answers and, for the wave
+changes, the codebook's comparability grades (a grade-C pair is a trend break, not tested), and write
+schema `stats`, which dbt declares as a
 source: the marts `test_wave_change` and `test_subgroup` are dbt models over it (typed, documented,
 key-tested, under a contract), built by the second dbt asset of `defs/dbt/`.
 """
@@ -9,6 +11,7 @@ key-tested, under a contract), built by the second dbt asset of `defs/dbt/`.
 from collections.abc import Callable
 
 import dagster as dg
+import duckdb
 import pandas as pd
 from dagster_dbt import get_asset_key_for_model
 
@@ -17,8 +20,8 @@ from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
     SCHEMA,
-    Groupings,
     load_cells,
+    load_comparability,
     load_groupings,
     replace_table,
     subgroup_tests,
@@ -26,7 +29,13 @@ from dagster_project.lib.significance import (
 )
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
-_UPSTREAM = [get_asset_key_for_model([warehouse_dbt_models], "int_significance_cells")]
+# What both sets of tests read: the cell sums and the combined answers (a codebook seed).
+_UPSTREAM = [
+    get_asset_key_for_model([warehouse_dbt_models], "int_significance_cells"),
+    get_asset_key_for_model([warehouse_dbt_models], "codebook_answer_groupings"),
+]
+# A regraded pair changes the wave-change tests without a change in the cells.
+_COMPARABILITY = get_asset_key_for_model([warehouse_dbt_models], "codebook_comparability")
 
 
 class TestConfig(dg.Config):
@@ -46,12 +55,25 @@ def _summary(frame: pd.DataFrame) -> dict:
     }
 
 
-def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd.DataFrame], description: str):
-    """An asset that computes one set of tests from the cell sums and replaces `stats.<table>`."""
+def _wave_changes(con: duckdb.DuckDBPyConnection, min_base: int) -> pd.DataFrame:
+    return wave_change_tests(load_cells(con), min_base, load_groupings(con), load_comparability(con))
+
+
+def _subgroups(con: duckdb.DuckDBPyConnection, min_base: int) -> pd.DataFrame:
+    return subgroup_tests(load_cells(con), min_base, load_groupings(con))
+
+
+def _test_asset(
+    table: str,
+    compute: Callable[[duckdb.DuckDBPyConnection, int], pd.DataFrame],
+    description: str,
+    deps: list[dg.AssetKey],
+):
+    """An asset that computes one set of tests from the warehouse's cell sums and replaces `stats.<table>`."""
 
     @dg.asset(
         key=[SCHEMA, table],
-        deps=_UPSTREAM,
+        deps=deps,
         group_name="stats",
         pool=WAREHOUSE_WRITER_POOL,
         description=description,
@@ -59,7 +81,7 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd
     )
     def _asset(context: dg.AssetExecutionContext, config: TestConfig, warehouse: WarehouseResource):
         with warehouse.connect() as con:
-            frame = compute(load_cells(con), config.min_base, load_groupings(con))
+            frame = compute(con, config.min_base)
             replace_table(con, table, frame)
         context.log.info(f"{len(frame)} tests written to {SCHEMA}.{table}")
         return dg.MaterializeResult(metadata=_summary(frame))
@@ -69,11 +91,14 @@ def _test_asset(table: str, compute: Callable[[pd.DataFrame, int, Groupings], pd
 
 test_wave_change = _test_asset(
     "test_wave_change",
-    wave_change_tests,
-    "Every item asked in two consecutive waves: whole question, per answer code and per combined answer, both methods.",
+    _wave_changes,
+    "Every item asked in two consecutive waves: whole question, per answer code and per combined answer, both "
+    "methods; with each pair's comparability grade, and a grade-C pair (a trend break) not tested.",
+    [*_UPSTREAM, _COMPARABILITY],
 )
 test_subgroup = _test_asset(
     "test_subgroup",
-    subgroup_tests,
+    _subgroups,
     "Kindcentra against the rest within each wave, every item and combined answer, both methods.",
+    _UPSTREAM,
 )

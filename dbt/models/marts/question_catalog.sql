@@ -1,5 +1,6 @@
 -- One row per question and item: what was asked, of which groups, in which waves, in the latest
--- wording, with a search column that ignores case and accents (`een team` finds `één team`).
+-- wording, how comparable each wave is with the previous one (codebook_comparability), with a search
+-- column that ignores case and accents (`een team` finds `één team`).
 -- The codebook (codebook_variables) has a row per wave, group and raw variable; this folds them.
 
 with
@@ -25,6 +26,12 @@ options as (
 group_labels as (
 
     select * from {{ ref('labels_respondent_groups') }}
+
+),
+
+comparability as (
+
+    select * from {{ ref('codebook_comparability') }}
 
 ),
 
@@ -142,6 +149,91 @@ open_items as (
 
 ),
 
+graded as (
+
+    -- Each graded wave pair of a group, on the item as that group was asked it in the later wave.
+    select distinct
+        asked.question_id,
+        asked.item_id,
+        asked.respondent_group,
+        asked.group_order,
+        comparability.compared_with_wave as wave_from,
+        comparability.wave as wave_to,
+        comparability.grade,
+        comparability.reason
+    from comparability
+    inner join asked
+        on
+            comparability.wave = asked.wave
+            and comparability.respondent_group = asked.respondent_group
+            and comparability.item_id = asked.item_id
+
+),
+
+pair_grades as (
+
+    select
+        question_id,
+        item_id,
+        wave_from,
+        wave_to,
+        grade,
+        list(respondent_group order by group_order) as graded_groups
+    from graded
+    group by all
+
+),
+
+pair_texts as (
+
+    -- `2016→2019: A` when every group graded for the pair has one grade, else each grade with its groups:
+    -- `2019→2022: A (basisscholen, kov_organisaties), C (schoolbesturen)`.
+    select
+        question_id,
+        item_id,
+        wave_from,
+        wave_to,
+        wave_from || '→' || wave_to || ': ' || case
+            when count(*) = 1 then min(grade)
+            else string_agg(grade || ' (' || array_to_string(graded_groups, ', ') || ')', ', ' order by grade)
+        end as pair_text
+    from pair_grades
+    group by question_id, item_id, wave_from, wave_to
+
+),
+
+comparabilities as (
+
+    select
+        question_id,
+        item_id,
+        string_agg(pair_text, '; ' order by wave_to, wave_from) as comparability_grades
+    from pair_texts
+    group by all
+
+),
+
+comparability_lists as (
+
+    select
+        question_id,
+        item_id,
+        list(
+            {
+                'respondent_group': respondent_group,
+                'wave_from': wave_from,
+                'wave_to': wave_to,
+                'grade': grade,
+                'reason': reason
+            }
+            order by wave_to, group_order
+        ) as comparability,
+        bool_or(grade = 'C') as has_trend_break
+    from graded
+    group by all
+
+),
+
 final as (
 
     select
@@ -161,6 +253,9 @@ final as (
         wordings.waves,
         answer_labels.answer_labels,
         group_differences.meaning_differs_between_groups,
+        comparabilities.comparability_grades,
+        comparability_lists.comparability,
+        coalesce(comparability_lists.has_trend_break, false) as has_trend_break,
         open_items.is_open_item or coalesce(answer_labels.has_open_option, false) as has_open_answer,
         -- Each distinct text once, sorted so that the same codebook gives the same string.
         strip_accents(
@@ -189,6 +284,10 @@ final as (
         on wordings.question_id = group_differences.question_id and wordings.item_id = group_differences.item_id
     inner join open_items
         on wordings.question_id = open_items.question_id and wordings.item_id = open_items.item_id
+    left join comparabilities
+        on wordings.question_id = comparabilities.question_id and wordings.item_id = comparabilities.item_id
+    left join comparability_lists
+        on wordings.question_id = comparability_lists.question_id and wordings.item_id = comparability_lists.item_id
     left join questions on wordings.question_id = questions.question_id
     left join answer_labels on wordings.question_id = answer_labels.question_id
 

@@ -1,7 +1,8 @@
 -- One row per significant test (default method, p < 0.05, as the report calls significant): every
 -- change between consecutive waves and every kindcentrum difference, labelled in Dutch, with what was
--- compared (test_level, value_unit), both values, the difference with its interval, the p-value and
--- whether it holds after the Benjamini-Hochberg adjustment within its family.
+-- compared (test_level, value_unit), both values, the difference with its interval, the p-value,
+-- whether it holds after the Benjamini-Hochberg adjustment within its family and, for a change, the
+-- pair's comparability grade (a grade-C pair is never tested, so never here).
 
 with
 
@@ -18,6 +19,7 @@ wave_changes as (
         test_level,
         value_unit,
         wave_from as compared_with_wave,
+        comparability_grade,
         null::varchar as subgroup,
         value_from as value_before,
         value_to as value_after,
@@ -45,6 +47,7 @@ subgroup_differences as (
         test_level,
         value_unit,
         null::integer as compared_with_wave,
+        null::varchar as comparability_grade,
         subgroup,
         value_out as value_before,
         value_in as value_after,
@@ -112,6 +115,7 @@ final as (
         tests.test_level,
         tests.value_unit,
         tests.compared_with_wave,
+        tests.comparability_grade,
         tests.subgroup,
         tests.value_before,
         tests.value_after,

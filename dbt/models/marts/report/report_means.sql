@@ -29,6 +29,25 @@ changes as (
 
 ),
 
+pairs as (
+
+    -- Each item's wave pair with the grade the tests used, and what changed in the codebook's words.
+    select distinct
+        tests.wave_to,
+        tests.respondent_group,
+        tests.item_id,
+        tests.comparability_grade,
+        grades.reason as comparability_reason
+    from {{ ref('test_wave_change') }} as tests
+    left join {{ ref('codebook_comparability') }} as grades
+        on
+            tests.wave_to = grades.wave
+            and tests.wave_from = grades.compared_with_wave
+            and tests.respondent_group = grades.respondent_group
+            and tests.item_id = grades.item_id
+
+),
+
 kindcentra as (
 
     select * from {{ ref('test_subgroup') }}
@@ -55,6 +74,9 @@ final as (
         changes.value_from as previous_mean,
         {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
+        pairs.comparability_grade,
+        {{ comparability_marker('pairs.comparability_grade') }} as comparability_note,
+        pairs.comparability_reason,
         {{ significance_marker('kindcentra.is_significant', 'kindcentra.difference') }} as kindcentrum_difference,
         kindcentra.value_in as kindcentrum_mean,
         kindcentra.value_out as other_mean,
@@ -72,6 +94,11 @@ final as (
             means.wave = changes.wave_to
             and means.respondent_group = changes.respondent_group
             and means.item_id = changes.item_id
+    left join pairs
+        on
+            means.wave = pairs.wave_to
+            and means.respondent_group = pairs.respondent_group
+            and means.item_id = pairs.item_id
     left join kindcentra
         on
             means.wave = kindcentra.wave

@@ -37,6 +37,25 @@ changes as (
 
 ),
 
+pairs as (
+
+    -- Each item's wave pair with the grade the tests used, and what changed in the codebook's words.
+    select distinct
+        tests.wave_to,
+        tests.respondent_group,
+        tests.item_id,
+        tests.comparability_grade,
+        grades.reason as comparability_reason
+    from {{ ref('test_wave_change') }} as tests
+    left join {{ ref('codebook_comparability') }} as grades
+        on
+            tests.wave_to = grades.wave
+            and tests.wave_from = grades.compared_with_wave
+            and tests.respondent_group = grades.respondent_group
+            and tests.item_id = grades.item_id
+
+),
+
 kindcentra as (
 
     select * from {{ ref('test_subgroup') }}
@@ -71,6 +90,9 @@ final as (
         100 * changes.value_from as previous_share_pct,
         {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
+        pairs.comparability_grade,
+        {{ comparability_marker('pairs.comparability_grade') }} as comparability_note,
+        pairs.comparability_reason,
         {{ significance_marker('kindcentra.is_significant', 'kindcentra.difference') }} as kindcentrum_difference,
         100 * kindcentra.value_in as kindcentrum_share_pct,
         100 * kindcentra.value_out as other_share_pct,
@@ -92,6 +114,11 @@ final as (
             and shares.item_id = changes.item_id
             and shares.answer_code is not distinct from changes.answer_code
             and shares.answer_grouping is not distinct from changes.answer_grouping
+    left join pairs
+        on
+            shares.wave = pairs.wave_to
+            and shares.respondent_group = pairs.respondent_group
+            and shares.item_id = pairs.item_id
     left join kindcentra
         on
             shares.wave = kindcentra.wave

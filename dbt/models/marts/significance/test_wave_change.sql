@@ -1,8 +1,9 @@
 -- One row per test between consecutive waves: the statistics stage's rows (schema stats, written by
 -- the Dagster asset stats/test_wave_change) typed (every column cast, the shared ones by the macros of
 -- macros/significance_columns.sql: with one wave there is nothing to test, and an empty frame's
--- columns have no type of their own), with the wave a change is reported in and what kind of test a
--- row is. The contract in the yml fixes every column's type.
+-- columns have no type of their own), with the wave a change is reported in, what kind of test a row
+-- is and the pair's comparability grade (codebook_comparability; a grade-C pair is not tested). The
+-- contract in the yml fixes every column's type.
 
 with
 
@@ -24,7 +25,8 @@ final as (
         {{ significance_result_columns() }},
         n_from::integer as n_from,
         n_to::integer as n_to,
-        {{ significance_effect_columns() }}
+        {{ significance_effect_columns() }},
+        comparability_grade::varchar as comparability_grade
     from tests
 
 )
