@@ -104,11 +104,14 @@ def line_over_waves(
     value_format: str = ".1f",
     zero: bool = True,
     tooltip: list[str] | None = None,
+    segment: str | None = None,
 ) -> alt.LayerChart:
     """A value over the waves, one line per `colour`, with its 95% interval as a band.
 
     The small-base opacity sits on the points only: on the line it would split a group's line in two
     where one wave is marked and the next is not. A grade (`zero=False`) gets an axis fitted to its range.
+    `segment` names a column that splits a line and its band where it changes: a trend break, across
+    which nothing is drawn but the points.
     """
     data = visible(frame)
     base = alt.Chart(data).encode(
@@ -118,6 +121,8 @@ def line_over_waves(
     y_scale = alt.Scale(zero=zero)
     band = base.mark_area(opacity=0.15).encode(y=alt.Y(f"{low}:Q", title=title, scale=y_scale), y2=f"{high}:Q")
     line = base.mark_line().encode(y=alt.Y(f"{value}:Q", scale=y_scale))
+    if segment is not None:
+        band, line = band.encode(detail=f"{segment}:N"), line.encode(detail=f"{segment}:N")
     points = base.mark_point(filled=True, size=60).encode(
         y=alt.Y(f"{value}:Q", scale=y_scale),
         opacity=_opacity(),

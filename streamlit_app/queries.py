@@ -173,13 +173,14 @@ _VRAGEN: dict[str, str] = {
 
 _TRENDS: dict[str, str] = {
     # Every significant change between consecutive waves, with the bases of both waves from the test row of
-    # the same method (report_changes carries no base) and the topic from the catalogue.
+    # the same method (report_changes carries no base), the topic from the catalogue and the pair's
+    # comparability grade (B: the wording changed).
     "trends_changes": """
         select c.wave, c.compared_with_wave, c.respondent_group, c.group_label, g.sort_order as group_sort_order,
                k.chapter, k.topic, c.question_id, k.question_label, k.question_type, c.question_text, c.item_id,
                c.item_text, c.answer_code, c.answer_grouping, c.answer_label, c.test_level, c.value_unit,
                c.value_before, c.value_after, c.difference, c.difference_ci_low, c.difference_ci_high, c.method,
-               c.p_value, c.p_adjusted, c.holds_after_adjustment, t.n_from, t.n_to
+               c.p_value, c.p_adjusted, c.holds_after_adjustment, c.comparability_grade, t.n_from, t.n_to
         from marts.report_changes c
         join codebook.labels_respondent_groups g on g.respondent_group = c.respondent_group
         join marts.question_catalog k on k.question_id = c.question_id and k.item_id = c.item_id
@@ -193,20 +194,38 @@ _TRENDS: dict[str, str] = {
                  case c.test_level when 'question' then 0 when 'mean' then 1 when 'answer' then 2 else 3 end,
                  c.answer_code, c.answer_grouping
     """,
-    # One item's shares in every wave and group, for the line over the waves.
+    # One item's shares in every wave and group, for the line over the waves, with how comparable each wave is
+    # with the group's previous one (a grade C breaks the line).
     "trends_shares": """
         select wave, respondent_group, group_label, group_sort_order, answer_code, answer_grouping, answer_label,
-               answer_sort_order, share_pct, ci_low_pct, ci_high_pct, n, base_n
+               answer_sort_order, share_pct, ci_low_pct, ci_high_pct, n, base_n, comparability_grade,
+               comparability_reason
         from marts.report_shares
         where question_id = $question_id and item_id = $item_id
         order by answer_sort_order, group_sort_order, wave
     """,
-    # One item's mean (the grade) in every wave and group.
+    # One item's mean (the grade) in every wave and group, with the comparability grades as for the shares.
     "trends_means": """
-        select wave, respondent_group, group_label, group_sort_order, mean, ci_low, ci_high, base_n
+        select wave, respondent_group, group_label, group_sort_order, mean, ci_low, ci_high, base_n,
+               comparability_grade, comparability_reason
         from marts.report_means
         where question_id = $question_id and item_id = $item_id
         order by group_sort_order, wave
+    """,
+    # Every trend break: an item whose answer options or meaning changed between a group's two waves (grade C
+    # in the codebook), so the change was not tested; one row per group, item and wave pair, with what changed.
+    "trends_breaks": """
+        select distinct t.wave, t.wave_from, t.respondent_group, g.label_nl as group_label,
+               g.sort_order as group_sort_order, k.chapter, k.topic, t.question_id, k.question_label, t.item_id,
+               k.item_text, r.reason
+        from marts.test_wave_change t
+        join codebook.labels_respondent_groups g on g.respondent_group = t.respondent_group
+        join marts.question_catalog k on k.question_id = t.question_id and k.item_id = t.item_id
+        left join codebook.codebook_comparability r
+          on r.wave = t.wave_to and r.compared_with_wave = t.wave_from and r.respondent_group = t.respondent_group
+         and r.item_id = t.item_id
+        where t.comparability_grade = 'C'
+        order by t.wave, g.sort_order, k.chapter, k.topic, t.question_id, t.item_id
     """,
 }
 

@@ -7,6 +7,7 @@ copy does not carry, from the warehouse itself) and compared with what the page 
 from __future__ import annotations
 
 import json
+import shutil
 
 import duckdb
 import numpy as np
@@ -223,6 +224,148 @@ def test_trends_marks_a_small_base_in_the_chart_and_its_figures(open_page, servi
     )
     plotted = pd.concat([chart_data(chart) for chart in charts(app)], ignore_index=True)
     assert set(plotted.loc[plotted["base_n"] < 30, "basis"]) == {MARKED}
+
+
+# --------------------------------------------------------------------------------------------------
+# Trends: comparability grades (a reworded question, a trend break)
+
+BREAK_REASON = "Antwoordoptie 'Weet niet' toegevoegd"
+REWORDING_REASON = "Vraagtekst ingekort"
+
+
+@pytest.fixture(scope="module")
+def regraded_copy(serving_copy, tmp_path_factory):
+    """The serving copy with fase regraded: B for the school directors, C for the childcare managers.
+
+    B keeps the school directors' tested changes, flagged; C is a trend break for the childcare managers: not
+    tested, no change, no line across it.
+
+    The sample grades every pair A, so the viewer's B and C paths need a copy with other grades; the updates
+    are what the statistics stage and the report marts give for those grades (tests/test_comparability.py).
+    """
+    copy = tmp_path_factory.mktemp("regraded") / "serving.duckdb"
+    shutil.copyfile(serving_copy, copy)
+    kov = "respondent_group = 'kov_organisaties' and item_id = 'fase'"
+    school = "respondent_group = 'basisscholen' and item_id = 'fase'"
+    with duckdb.connect(str(copy)) as con:
+        con.execute(
+            f"update codebook.codebook_comparability set grade = 'C', reason = $r where wave = 2019 and {kov}",
+            {"r": BREAK_REASON},
+        )
+        con.execute(
+            f"update codebook.codebook_comparability set grade = 'B', reason = $r where wave = 2019 and {school}",
+            {"r": REWORDING_REASON},
+        )
+        con.execute(
+            "update marts.test_wave_change set comparability_grade = 'C', is_tested = false, statistic = null, "
+            "df_num = null, df_den = null, p_value = null, p_adjusted = null, is_significant = null, "
+            "value_from = null, value_to = null, difference = null, difference_ci_low = null, "
+            f"difference_ci_high = null, not_tested_reason = 'trend break (grade C): ' || $r where {kov}",
+            {"r": BREAK_REASON},
+        )
+        con.execute(f"update marts.test_wave_change set comparability_grade = 'B' where {school}")
+        con.execute(f"delete from marts.report_changes where comparison = 'verandering' and {kov}")
+        con.execute(
+            f"update marts.report_changes set comparability_grade = 'B' where comparison = 'verandering' and {school}"
+        )
+        for table in ("report_shares", "report_means"):
+            con.execute(
+                f"update marts.{table} set comparability_grade = 'C', comparability_note = 'trendbreuk', "
+                f"comparability_reason = $r, change_since_previous_wave = null, change_p_value = null "
+                f"where wave = 2019 and {kov}",
+                {"r": BREAK_REASON},
+            )
+            con.execute(
+                f"update marts.{table} set comparability_grade = 'B', comparability_note = 'vraagtekst gewijzigd', "
+                f"comparability_reason = $r where wave = 2019 and {school}",
+                {"r": REWORDING_REASON},
+            )
+    return copy
+
+
+def fase_label(path) -> str:
+    """How the page names the regraded question."""
+    return read(path, "select question_label from marts.question_catalog where item_id = 'fase'")["question_label"][0]
+
+
+@pytest.fixture
+def open_regraded(open_page, regraded_copy, monkeypatch):
+    """`open_page` on the regraded copy."""
+    monkeypatch.setenv("SERVING_PATH", str(regraded_copy))
+    return open_page
+
+
+def test_on_the_sample_no_change_is_flagged_and_no_trend_breaks(open_page, serving_copy):
+    grades = read(
+        serving_copy, "select distinct comparability_grade from marts.report_changes where comparison = 'verandering'"
+    )
+    assert grades["comparability_grade"].tolist() == ["A"]
+    app = open_page("trends")
+    table = table_with(app, "Houdt stand na correctie")
+    assert set(table["Vergelijkbaarheid"]) == {""}
+    assert not tables_with(app, "Wat is er veranderd")
+    assert not any("Trendbreuk" in warning.value for warning in app.warning)
+    plotted = pd.concat([chart_data(chart) for chart in charts(app)], ignore_index=True)
+    assert set(plotted["trend_segment"]) == {0}
+
+
+def test_trends_flags_a_change_whose_question_was_reworded(open_regraded, regraded_copy):
+    expected = wave_changes(regraded_copy, "basisscholen")
+    reworded = expected["comparability_grade"] == "B"
+    assert set(expected.loc[reworded, "item_id"]) == {"fase"} and (~reworded).any()
+    app = open_regraded("trends", groep="basisscholen")
+    table = table_with(app, "Houdt stand na correctie")
+    assert len(table) == len(expected)
+    flagged = table["Vergelijkbaarheid"] == "vraagtekst gewijzigd"
+    assert flagged.sum() == reworded.sum()
+    label = fase_label(regraded_copy)
+    assert set(table.loc[flagged, "Vraag"]) == {label}
+    assert label not in set(table.loc[~flagged, "Vraag"])
+    assert set(table.loc[~flagged, "Vergelijkbaarheid"]) == {""}
+
+
+def test_trends_breaks_the_line_at_a_trend_break_and_says_why(open_regraded, regraded_copy):
+    app = open_regraded("trends", vraag="fase")
+    assert app.selectbox(key="address_vraag").value == "fase"
+    warnings = " ".join(warning.value for warning in app.warning)
+    assert f"**Trendbreuk** bij Kinderopvangorganisaties tussen 2016 en 2019: {BREAK_REASON}." in warnings
+    assert "Basisscholen" not in warnings
+    infos = " ".join(info.value for info in app.info)
+    assert f"**Vraagtekst gewijzigd** bij Basisscholen tussen 2016 en 2019: {REWORDING_REASON}." in infos
+
+    drawn = charts(app)
+    assert drawn
+    for chart in drawn:
+        spec = json.loads(chart.proto.spec)
+        lines = [layer for layer in spec["layer"] if layer["mark"] in ("line", {"type": "line"})]
+        areas = [layer for layer in spec["layer"] if layer["mark"] in ("area", {"type": "area"})]
+        # the line and its band are split by segment as well as by group: none joins two segments
+        for layer in lines + areas:
+            assert layer["encoding"]["detail"]["field"] == "trend_segment"
+    plotted = pd.concat([chart_data(chart) for chart in drawn], ignore_index=True)
+    segments = plotted.groupby(["group_label", "wave"])["trend_segment"].agg(set)
+    assert segments[("Kinderopvangorganisaties", 2016)] == {0}
+    assert segments[("Kinderopvangorganisaties", 2019)] == {1}
+    assert segments[("Basisscholen", 2016)] == segments[("Basisscholen", 2019)] == {0}
+
+
+def test_trends_lists_the_trend_breaks_of_the_chosen_group_with_what_changed(open_regraded, regraded_copy):
+    topic = read(regraded_copy, "select topic from marts.question_catalog where item_id = 'fase'")["topic"][0]
+    app = open_regraded("trends", groep="kov_organisaties")
+    (breaks,) = tables_with(app, "Wat is er veranderd")
+    assert breaks.to_dict("records") == [
+        {
+            "Metingen": "2016 → 2019",
+            "Groep": "Kinderopvangorganisaties",
+            "Onderwerp": topic,
+            "Vraag": fase_label(regraded_copy),
+            "Item": "",
+            "Wat is er veranderd": BREAK_REASON,
+        }
+    ]
+    assert fase_label(regraded_copy) not in set(table_with(app, "Houdt stand na correctie")["Vraag"])
+    app = open_regraded("trends", groep="basisscholen")
+    assert not tables_with(app, "Wat is er veranderd")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -55,6 +55,10 @@ TESTS_TEXT = """
 - **Welke vergelijkingen?** Elke meting tegen de vorige meting waarin de vraag gesteld werd (de metingen als
   aparte steekproeven), en binnen een meting de respondenten die hun samenwerking een **kindcentrum** noemen
   tegen de overige respondenten (basisscholen en kinderopvangorganisaties).
+- **Alleen vergelijkbare vragen.** Is tussen twee metingen de vraagtekst gewijzigd maar zijn de
+  antwoordmogelijkheden gelijk gebleven, dan is de verandering getoetst en staat er *vraagtekst gewijzigd* bij.
+  Zijn antwoordmogelijkheden toegevoegd, weggelaten of veranderd, of is de betekenis van de vraag veranderd,
+  dan is er een **trendbreuk**: er is niet getoetst, en op de pagina Trends loopt de lijn daar niet door.
 - **Minimale basis voor een toets: 30.** Een toets wordt alleen uitgevoerd als beide kanten ten minste 30
   respondenten (ongewogen) hebben; anders staat erbij waarom niet getoetst is. Daarom zijn de
   kov-besturen (24 respondenten in 2016) niet tussen metingen vergeleken.

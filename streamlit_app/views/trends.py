@@ -2,8 +2,11 @@
 
 The table lists every row of `marts.report_changes` of the wave-change kind, filterable by group and
 topic, with the difference, its 95% interval, the p-value and whether it holds after the
-Benjamini-Hochberg adjustment; the bases are those of the test itself. Below it, the shares (or the
-mean) of one item with a change, over the waves, per group, with their interval bands.
+Benjamini-Hochberg adjustment; the bases are those of the test itself. A change whose question was
+reworded between the two waves (comparability grade B) says so beside it. Below it, the shares (or the
+mean) of one item with a change, over the waves, per group, with their interval bands; a group's line
+stops at a trend break (grade C: the answer options or the meaning changed) and the page says why, in
+the codebook's words. The trend breaks of the chosen group and topic, never tested, are listed last.
 """
 
 from __future__ import annotations
@@ -35,6 +38,12 @@ ADJUSTMENT_TEXT = (
     "de Benjamini-Hochberg-methode zijn gecorrigeerd voor de honderden toetsen per groep en vergelijking, zodat "
     "er onder de standhoudende veranderingen naar verwachting hooguit 5% toevalstreffers zitten."
 )
+# The comparability grades of codebook_comparability that a reader must be told about.
+REWORDED = "B"  # the wording changed, the options did not: tested, read with care
+TREND_BREAK = "C"  # the options or the meaning changed: not tested, the line stops
+REWORDED_FLAG = "vraagtekst gewijzigd"
+# Counts the trend breaks of a group up to each wave: a line is drawn within one value only.
+SEGMENT = "trend_segment"
 TABLE_COLUMNS = {
     "waves": "Metingen",
     "group_label": "Groep",
@@ -43,6 +52,7 @@ TABLE_COLUMNS = {
     "item": "Item",
     "answer": "Antwoord",
     "level": "Toets op",
+    "comparability": "Vergelijkbaarheid",
     "before": "Voor",
     "after": "Na",
     "difference": "Verschil",
@@ -97,6 +107,7 @@ def prepare_changes(changes: pd.DataFrame) -> pd.DataFrame:
         p_value=changes["p_value"].round(4),
         p_adjusted=changes["p_adjusted"].round(4),
         holds=np.where(changes["holds_after_adjustment"].fillna(False).astype(bool), "ja", "nee"),
+        comparability=np.where(changes["comparability_grade"].eq(REWORDED).fillna(False), REWORDED_FLAG, ""),
     )
 
 
@@ -160,8 +171,96 @@ def show_changes(shown: pd.DataFrame, group: str) -> None:
     )
 
 
+def show_trend_breaks(pub: int, group: str, topic: str) -> None:
+    """The items of the chosen group and topic whose trend breaks between two waves: never tested, with why."""
+    breaks = data.frame(pub, "trends_breaks")
+    if group != ALL:
+        breaks = breaks[breaks["respondent_group"] == group]
+    if topic != ALL:
+        breaks = breaks[breaks["topic"] == topic]
+    if breaks.empty:
+        return
+    st.subheader("Trendbreuken: niet vergeleken")
+    st.markdown(
+        f"Bij {len(breaks)} {'vraag' if len(breaks) == 1 else 'vragen'} zijn de antwoordmogelijkheden of de "
+        "betekenis van de vraag tussen twee metingen veranderd. De uitkomsten zijn dan niet vergelijkbaar: er is "
+        "niet getoetst of er iets veranderd is, en in de grafiek loopt de lijn niet door."
+    )
+    shown = breaks.assign(
+        waves=breaks["wave_from"].astype("Int64").astype(str) + " → " + breaks["wave"].astype(str),
+        item=item_label(breaks),
+    )
+    columns = {
+        "waves": "Metingen",
+        "group_label": "Groep",
+        "topic": "Onderwerp",
+        "question_label": "Vraag",
+        "item": "Item",
+        "reason": "Wat is er veranderd",
+    }
+    shown = shown[list(columns)].rename(columns=columns)
+    st.dataframe(shown, hide_index=True, key="trends_breaks")
+    st.download_button(
+        "Download als CSV",
+        data=widgets.csv_bytes(shown),
+        file_name=f"trendbreuken_{group or 'alle_groepen'}.csv",
+        mime="text/csv",
+        key="csv_trends_breaks",
+        icon=":material/download:",
+    )
+
+
 # --------------------------------------------------------------------------------------------------
 # One item over the waves
+
+
+def trend_segments(frame: pd.DataFrame) -> pd.DataFrame:
+    """The figures with `SEGMENT`: per group, how many trend breaks (grade C) lie at or before each wave.
+
+    A line joins the waves of one group and one segment only, so nothing is drawn across a break.
+    """
+    breaks = frame.loc[frame["comparability_grade"].eq(TREND_BREAK).fillna(False), ["respondent_group", "wave"]]
+    breaks = breaks.drop_duplicates()  # one row per answer: the grade is the item's
+    segment = [
+        int(((breaks["respondent_group"] == group) & (breaks["wave"] <= wave)).sum())
+        for group, wave in zip(frame["respondent_group"], frame["wave"], strict=True)
+    ]
+    return frame.assign(**{SEGMENT: segment})
+
+
+def comparability_notes(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Sentences for the trend breaks (grade C) and the rewordings (grade B) in an item's figures, in Dutch.
+
+    One per group and wave: the grade is the item's, the same for each of its answers.
+    """
+    graded = frame[frame["comparability_grade"].isin([REWORDED, TREND_BREAK])]
+    graded = graded.drop_duplicates(["respondent_group", "wave"]).sort_values(["group_sort_order", "wave"])
+    breaks, rewordings = [], []
+    for row in graded.itertuples():
+        earlier = frame.loc[(frame["respondent_group"] == row.respondent_group) & (frame["wave"] < row.wave), "wave"]
+        waves = f"tussen {int(earlier.max())} en {row.wave}" if len(earlier) else f"in {row.wave}"
+        reason = str(row.comparability_reason).rstrip(".") if pd.notna(row.comparability_reason) else ""
+        what = f": {reason}." if reason else "."
+        if row.comparability_grade == TREND_BREAK:
+            breaks.append(
+                f"**Trendbreuk** bij {row.group_label} {waves}{what} De vraag is niet meer dezelfde: de lijn loopt "
+                "daar niet door en de verandering is niet getoetst."
+            )
+        else:
+            rewordings.append(
+                f"**Vraagtekst gewijzigd** bij {row.group_label} {waves}{what} De antwoordmogelijkheden zijn gelijk "
+                "gebleven en de verandering is getoetst; lees haar met die kanttekening."
+            )
+    return breaks, rewordings
+
+
+def show_comparability(frame: pd.DataFrame) -> None:
+    """Why a line stops (trend breaks) and where the question was reworded, above the item's chart."""
+    breaks, rewordings = comparability_notes(frame)
+    if breaks:
+        st.warning("\n\n".join(breaks), icon=":material/timeline:")
+    if rewordings:
+        st.info("\n\n".join(rewordings), icon=":material/edit_note:")
 
 
 def pick_item(shown: pd.DataFrame) -> pd.Series:
@@ -196,7 +295,8 @@ def changed_groups(shown: pd.DataFrame, item: pd.Series, answer: pd.Series) -> l
 def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
     """The mean per group over the waves with its interval band; returns the policed figures."""
     means = data.frame(pub, "trends_means", question_id=item["question_id"], item_id=item["item_id"])
-    policed = apply_base_policy(means, "base_n", ["mean", "ci_low", "ci_high"])
+    show_comparability(means)
+    policed = apply_base_policy(trend_segments(means), "base_n", ["mean", "ci_low", "ci_high"])
     st.altair_chart(
         charts.line_over_waves(
             policed,
@@ -207,6 +307,7 @@ def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
             title="Cijfer",
             value_format=".2f",
             zero=False,
+            segment=SEGMENT,
         )
     )
     return policed.assign(answer_label=MEAN_ANSWER).rename(
@@ -219,7 +320,8 @@ def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame
     shares = data.frame(pub, "trends_shares", question_id=item["question_id"], item_id=item["item_id"])
     if item["question_type"] == "multi":
         shares = shares[shares["answer_code"].ne(NOT_NAMED_CODE).fillna(True)]
-    policed = apply_base_policy(shares, "base_n", ["share_pct", "ci_low_pct", "ci_high_pct"])
+    show_comparability(shares)
+    policed = apply_base_policy(trend_segments(shares), "base_n", ["share_pct", "ci_low_pct", "ci_high_pct"])
     answers = policed.drop_duplicates(["answer_code", "answer_grouping"]).sort_values("answer_sort_order")
     columns = st.columns(2)
     for position, (_, answer) in enumerate(answers.iterrows()):
@@ -236,6 +338,7 @@ def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame
                 low="ci_low_pct",
                 high="ci_high_pct",
                 colour="group_label",
+                segment=SEGMENT,
             )
             # Half the page's width: a legend of four group names on one row would be cut off.
             st.altair_chart(chart.configure_legend(columns=2))
@@ -295,6 +398,7 @@ def render() -> None:
     show_changes(shown, group)
     if not shown.empty:
         show_item_over_waves(pub, shown)
+    show_trend_breaks(pub, group, topic)
 
 
 render()
