@@ -40,19 +40,7 @@ changes as (
 pairs as (
 
     -- Each item's wave pair with the grade the tests used, and what changed in the codebook's words.
-    select distinct
-        tests.wave_to,
-        tests.respondent_group,
-        tests.item_id,
-        tests.comparability_grade,
-        grades.reason as comparability_reason
-    from {{ ref('test_wave_change') }} as tests
-    left join {{ ref('codebook_comparability') }} as grades
-        on
-            tests.wave_to = grades.wave
-            and tests.wave_from = grades.compared_with_wave
-            and tests.respondent_group = grades.respondent_group
-            and tests.item_id = grades.item_id
+    {{ wave_pair_comparability() }}
 
 ),
 
