@@ -138,7 +138,9 @@ def grade_pair(
         reason = "; ".join(parts)
         return "C", reason[0].upper() + reason[1:], wording_changed, True
     if wording_changed:
-        return "B", f"Vraagtekst gewijzigd: {previous_wave} '{old}', {wave} '{new}'", True, False
+        # The grade already says the wording changed (the viewer prefixes "Vraagtekst gewijzigd"): the
+        # reason gives both wordings.
+        return "B", f"In {previous_wave} '{old}', in {wave} '{new}'", True, False
     return "A", SAME_WORDING_REASON, False, False
 
 
@@ -531,7 +533,8 @@ class Drafter:
             row.grade, row.compared_with_wave = graded["grade"], graded["compared_with_wave"]
             row.wording_changed, row.options_changed = graded["wording_changed"], graded["options_changed"]
             if graded["grade"] != "A":
-                row.add_note(graded["reason"], look=True)
+                what = "reworded (B)" if graded["grade"] == "B" else "trend break (C), not tested"
+                row.add_note(f"{what}: {graded['reason']}", look=True)
 
 
 def _recode_row(wave: int, question_id: str, raw_code: float, answer_code: int) -> dict:
