@@ -13,7 +13,7 @@ export PATH := $(CURDIR)/$(BIN):$(PATH)
 MANIFEST := dbt/target/manifest.json
 DBT_SOURCES := dbt/dbt_project.yml dbt/profiles.yml $(shell find dbt/models dbt/seeds dbt/macros dbt/tests -type f)
 
-.PHONY: install run test dev app bench lint format sample clean docs rollback codebook
+.PHONY: install run test test-fast dev app bench lint format sample clean docs rollback codebook
 
 $(INSTALLED): pyproject.toml constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -35,6 +35,9 @@ run: $(INSTALLED) $(MANIFEST) ## load every wave under RAW_DATA_DIR (default: th
 
 test: $(INSTALLED) $(MANIFEST) ## every test
 	$(BIN)/python -m pytest
+
+test-fast: $(INSTALLED) $(MANIFEST) ## the tests that need no warehouse: under a minute, for your own loop (docs/testing.md)
+	$(BIN)/python -m pytest -m "not slow and not warehouse"
 
 codebook: $(INSTALLED) ## draft a new wave's codebook rows from its files: make codebook WAVE=2022 (docs/new_wave.md)
 	@test -n "$(WAVE)" || { echo "make codebook: say which wave, e.g. make codebook WAVE=2022" >&2; exit 2; }

@@ -1,4 +1,10 @@
-"""Shared fixtures: one warehouse built from the embedded sample for every end-to-end test."""
+"""Shared fixtures: one warehouse built from the embedded sample for every end-to-end test, and the test tiers.
+
+Three tiers (docs/testing.md): `make test-fast` runs what needs no warehouse (pure logic, the input
+contract against its reader, statistics against R's goldens, the codebook draft); the tests that read
+the shared warehouse are marked `warehouse` here; the system tests that build their own are `slow`.
+`make test` runs all three.
+"""
 
 from __future__ import annotations
 
@@ -8,8 +14,19 @@ from streamlit.testing.v1 import AppTest
 from warehouse_build import build_warehouse, published_paths
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.sample_data.delivery import make_delivery
 
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
+# The fixtures that build (once per session) or read the shared warehouse: a test that asks for one of
+# them is marked `warehouse`, so that `make test-fast` (`-m "not slow and not warehouse"`) leaves it out.
+SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the shared warehouse `warehouse`."""
+    for item in items:
+        if SHARED_WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.warehouse)
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -62,3 +79,13 @@ def open_page(serving_copy, monkeypatch):
         return app
 
     return _open
+
+
+@pytest.fixture(scope="session")
+def example_delivery(tmp_path_factory):
+    """The example delivery of wave 2022 from another tool (Qualtrics-like names) and its manifest.
+
+    Read-only for the tests that share it: a test that changes a file copies the folder first.
+    """
+    raw = tmp_path_factory.mktemp("delivery") / "raw"
+    return raw, make_delivery(raw, wave=2022, seed=2022, naming="qualtrics")

@@ -2,7 +2,9 @@
 
 `BAD_INPUTS` is the matrix of input-contract violations: each entry makes one bad file in a copy of
 the sample and says which wave to load, which file the refusal must name and what it must say. The
-ingest tests check the refusal itself; the publish tests check that nothing published changes.
+ingest tests check every refusal against the contract's reader (`read_wave`, a pure function) and a
+few (`THROUGH_THE_PIPELINE`) through the ingest job; the publish tests check on those few that nothing
+published changes.
 """
 
 from __future__ import annotations
@@ -287,3 +289,9 @@ BAD_INPUTS = {
         ["no answer files", "basisscholen.sav"],
     ),
 }
+
+# The cases that also go through the Dagster ingest job and the whole pipeline: one answer-file and one
+# population-file problem. The contract itself is a pure function (`wave_files.read_wave`), checked on
+# every case above; these show that a refusal fails the run and leaves the warehouse and both published
+# copies as they were.
+THROUGH_THE_PIPELINE = {name: BAD_INPUTS[name] for name in ("duplicate respondent_id", "population count zero")}

@@ -26,10 +26,9 @@ SEEDS = ["codebook_questions", "codebook_variables", "codebook_answer_options", 
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    """The example delivery of wave 2022 (Qualtrics-like names) and its manifest."""
-    raw = tmp_path_factory.mktemp("delivery") / "raw"
-    return raw, make_delivery(raw, wave=2022, seed=2022, naming="qualtrics")
+def example(example_delivery):
+    """The example delivery (conftest.py: one per session) and its manifest."""
+    return example_delivery
 
 
 @pytest.fixture

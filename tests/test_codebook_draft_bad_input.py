@@ -17,15 +17,14 @@ import pytest
 from dagster_project.codebook.draft import Drafter, write_draft
 from dagster_project.codebook.review import review_frame
 from dagster_project.lib.paths import SEEDS_DIR
-from dagster_project.sample_data.delivery import make_delivery
 
 GROUP = "basisscholen"
 
 
 @pytest.fixture(scope="module")
-def example(tmp_path_factory):
-    raw = tmp_path_factory.mktemp("delivery") / "raw"
-    return raw, make_delivery(raw, wave=2022, seed=2022, naming="qualtrics")
+def example(example_delivery):
+    """The example delivery (conftest.py: one per session) and its manifest."""
+    return example_delivery
 
 
 def rewrite(path: Path, change: Callable[[pd.DataFrame, dict, dict, dict], None]) -> None:

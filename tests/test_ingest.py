@@ -16,13 +16,13 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
-from raw_files import BAD_INPUTS, copy_sample, first_id_of, id_text, read_sav, rewrite_sav
+from raw_files import BAD_INPUTS, THROUGH_THE_PIPELINE, copy_sample, first_id_of, id_text, read_sav, rewrite_sav
 
 from dagster_project.defs.resources import WarehouseResource
 from dagster_project.lib import raw_store
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raw_store import replace_wave
-from dagster_project.lib.wave_files import read_wave
+from dagster_project.lib.wave_files import InputContractError, read_wave
 from dagster_project.pipeline import failure_message as _failure_message
 
 SAMPLE_WAVES = ("2016", "2019")
@@ -407,7 +407,24 @@ def step_failure(result: dg.ExecuteInProcessResult) -> dg.DagsterEvent:
 
 
 @pytest.mark.parametrize(("make_bad", "wave", "bad_file", "problems"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
-def test_bad_input_is_refused_naming_the_file_and_the_problem_and_nothing_loaded_changes(
+def test_the_contract_refuses_bad_input_naming_the_file_and_the_problem(make_bad, wave, bad_file, problems, tmp_path):
+    raw = copy_sample(tmp_path / "raw")
+    first_id = first_id_of(raw, "basisscholen")
+    make_bad(raw)
+
+    with pytest.raises(InputContractError) as refused:
+        read_wave(raw, wave)
+
+    assert Path(refused.value.path).resolve() == (raw / bad_file).resolve()
+    for problem in problems:
+        assert problem.format(basisscholen=first_id) in refused.value.problem, refused.value.problem
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    ("make_bad", "wave", "bad_file", "problems"), THROUGH_THE_PIPELINE.values(), ids=THROUGH_THE_PIPELINE.keys()
+)
+def test_bad_input_fails_the_ingest_run_naming_the_file_and_the_problem_and_nothing_loaded_changes(
     make_bad, wave, bad_file, problems, ingest_job, loaded_copy
 ):
     raw, warehouse = loaded_copy
@@ -529,6 +546,7 @@ def run_env(monkeypatch, tmp_path) -> tuple[Path, Path]:
     return raw, warehouse
 
 
+@pytest.mark.slow  # the whole of make run, in-process
 def test_run_loads_every_wave_and_prints_the_respondents_per_wave_and_group_and_the_warehouse(run_env, capsys):
     from dagster_project.run import main
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
-from raw_files import BAD_INPUTS, copy_sample
+from raw_files import THROUGH_THE_PIPELINE, copy_sample
 from warehouse_build import published_paths
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
@@ -246,7 +246,9 @@ def published_once(built, tmp_path_factory) -> Path:
     return copy_built(built, tmp_path_factory.mktemp("published_once"))
 
 
-@pytest.mark.parametrize(("make_bad", "wave", "bad_file", "problems"), BAD_INPUTS.values(), ids=BAD_INPUTS.keys())
+@pytest.mark.parametrize(
+    ("make_bad", "wave", "bad_file", "problems"), THROUGH_THE_PIPELINE.values(), ids=THROUGH_THE_PIPELINE.keys()
+)
 def test_a_refused_file_leaves_both_published_copies_byte_identical(
     make_bad, wave, bad_file, problems, published_once, tmp_path
 ):

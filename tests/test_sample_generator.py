@@ -244,6 +244,7 @@ def test_the_same_seed_gives_the_same_respondents_and_another_seed_others():
     assert not first.equals(other)
 
 
+@pytest.mark.slow  # the whole sample generated again (about 12 s)
 def test_the_embedded_sample_is_the_generators_output_for_the_defaults(tmp_path: Path):
     assert generate_cli(["--out", str(tmp_path)]) == 0
     generated = sorted(path.relative_to(tmp_path) for path in tmp_path.rglob("*.*"))
