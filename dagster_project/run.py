@@ -2,6 +2,9 @@
 
 Runs in-process against the Dagster instance in DAGSTER_HOME when that is set, so that `make dev`
 shows the same runs afterwards.
+
+When nothing it depends on changed since the last publication (lib/fingerprint.py), it says so and
+publishes nothing, before Dagster is even imported; `FORCE=1` builds anyway.
 """
 
 from __future__ import annotations
@@ -10,19 +13,20 @@ import os
 import sys
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import dagster as dg
-import duckdb
+from dagster_project.lib import fingerprint, paths
 
-from dagster_project.lib import paths, publish, quality
-from dagster_project.lib.dead_runs import describe_slot_holders, release_dead_runs
-from dagster_project.lib.groups import RESPONDENT_GROUPS
-from dagster_project.lib.raw_store import row_counts
-from dagster_project.lib.wave_files import discover_waves
-from dagster_project.pipeline import StageResult, run_pipeline
+# Dagster, pandas and the rest are imported only when there is something to build (seconds).
+if TYPE_CHECKING:
+    import dagster as dg
+
+    from dagster_project.pipeline import StageResult
 
 
 def _instance() -> dg.DagsterInstance:
+    import dagster as dg
+
     return dg.DagsterInstance.get() if os.environ.get("DAGSTER_HOME") else dg.DagsterInstance.ephemeral()
 
 
@@ -38,11 +42,15 @@ def _report(stage: StageResult) -> None:
     print(f"{materialized} assets{checks} in {stage.seconds:.1f}s")
 
 
-def _print_publication(serving: Path, analyst: Path) -> None:
-    """The published copies, the publication's number and what the quality checks found."""
+def _print_publication(serving: Path, analyst: Path) -> tuple[int, str]:
+    """The published copies, the publication's number and what the quality checks found; (number, time)."""
+    import duckdb
+
+    from dagster_project.lib import publish, quality
+
     with duckdb.connect(str(serving), read_only=True) as con:
-        publication_id, changes = con.execute(
-            "select publication_id, n_changes from marts.publication order by publication_id desc limit 1"
+        publication_id, changes, published_at = con.execute(
+            "select publication_id, n_changes, published_at from marts.publication order by publication_id desc limit 1"
         ).fetchone()
         results = con.execute("select * from marts.quality_result").df()
     print(f"\nPublished (publication {publication_id}, {changes} figures changed since the previous one):")
@@ -53,19 +61,43 @@ def _print_publication(serving: Path, analyst: Path) -> None:
     for severity in quality.SEVERITIES:
         for line in quality.describe_failures(results, severity):
             print(f"  {severity}: {line}")
+    return int(publication_id), f"{published_at:%Y-%m-%d %H:%M:%S} UTC"
 
 
 def main() -> int:
     """Build WAREHOUSE_PATH from the waves under RAW_DATA_DIR, check and publish it; print a summary."""
     started = time.perf_counter()
     raw_dir, warehouse = paths.raw_data_dir(), paths.warehouse_path()
+    serving, analyst = paths.serving_path(), paths.analyst_path()
     synthetic = raw_dir == paths.EMBEDDED_SAMPLE_DIR.resolve()
     print("Samenwerking in beeld warehouse")
     print(f"  raw data : {raw_dir}" + ("  (embedded SYNTHETIC sample, not real respondents)" if synthetic else ""))
     print(f"  warehouse: {warehouse}")
+    unchanged, inputs = fingerprint.unchanged_since_publication(raw_dir, warehouse, serving, analyst)
+    if unchanged:
+        print(unchanged)
+        return 0
+    return _build(raw_dir, warehouse, serving, analyst, inputs, started)
+
+
+def _build(
+    raw_dir: Path, warehouse: Path, serving: Path, analyst: Path, inputs: fingerprint.Fingerprint, started: float
+) -> int:
+    """Every stage, the summary, and the record of the publication's inputs when it published."""
+    import duckdb
+
+    from dagster_project.lib import publish
+    from dagster_project.lib.dead_runs import describe_slot_holders, release_dead_runs
+    from dagster_project.lib.groups import RESPONDENT_GROUPS
+    from dagster_project.lib.raw_store import row_counts
+    from dagster_project.lib.wave_files import discover_waves
+    from dagster_project.pipeline import run_pipeline
+
     if not discover_waves(raw_dir):
         print(f"error: no wave folders under {raw_dir / 'waves'}", file=sys.stderr)
         return 1
+    # Until this build publishes, nothing may be skipped: a failed or refused run leaves no record.
+    fingerprint.forget(warehouse)
 
     instance = _instance()
     if instance.is_persistent:
@@ -79,6 +111,8 @@ def main() -> int:
         raw_dir,
         warehouse,
         instance,
+        serving=serving,
+        analyst=analyst,
         log_dir=log_dir,
         on_stage_start=lambda label: print(f"[{label}] ...", end=" ", flush=True),
         on_stage_end=_report,
@@ -97,7 +131,8 @@ def main() -> int:
     table = table.reindex([group for group in RESPONDENT_GROUPS if group in table.index]).fillna(0).astype(int)
     print(table.to_string())
     print("\nMarts (rows): " + ", ".join(f"{name} {rows}" for name, rows in marts))
-    _print_publication(paths.serving_path(), paths.analyst_path())
+    publication_id, published_at = _print_publication(serving, analyst)
+    fingerprint.write_record(warehouse, inputs, publication_id, published_at, publish.workbook_path(serving))
     print(f"\nWarehouse: {warehouse}  ({time.perf_counter() - started:.1f}s)")
     return 0
 
