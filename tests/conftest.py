@@ -8,13 +8,45 @@ the shared warehouse are marked `warehouse` here; the system tests that build th
 
 from __future__ import annotations
 
-import duckdb
-import pytest
-from streamlit.testing.v1 import AppTest
-from warehouse_build import build_warehouse, published_paths
+import atexit
+import os
+import shutil
+import tempfile
+from pathlib import Path
 
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.sample_data.delivery import make_delivery
+
+def _a_dbt_project_per_worker() -> None:
+    """Under pytest-xdist, point this worker at its own copy of the dbt project (DBT_PROJECT_DIR).
+
+    dbt keeps its parse and every invocation's files under the project's `target/`, and the pipeline
+    hands the parse of one build to the next: two workers building warehouses at other paths in one
+    project would take each other's parse (and reparse, or test a parse they did not make). The copy
+    starts with the project's manifest and kept parse. Done before the project is imported, since its
+    paths are read once, at import.
+    """
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker or os.environ.get("DBT_PROJECT_DIR"):
+        return
+    source = Path(__file__).resolve().parents[1] / "dbt"
+    root = Path(tempfile.mkdtemp(prefix=f"dbt-{worker}-"))
+    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    copy = Path(shutil.copytree(source, root / "dbt", ignore=shutil.ignore_patterns("target", "logs")))
+    (copy / "target").mkdir()
+    for name in ("manifest.json", "partial_parse.msgpack"):
+        if (source / "target" / name).exists():
+            shutil.copy2(source / "target" / name, copy / "target" / name)
+    os.environ["DBT_PROJECT_DIR"] = str(copy)
+
+
+_a_dbt_project_per_worker()
+
+import duckdb  # noqa: E402
+import pytest  # noqa: E402
+from streamlit.testing.v1 import AppTest  # noqa: E402
+from warehouse_build import build_warehouse, published_paths  # noqa: E402
+
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT  # noqa: E402
+from dagster_project.sample_data.delivery import make_delivery  # noqa: E402
 
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
 # The fixtures that build (once per session) or read the shared warehouse: a test that asks for one of
