@@ -35,8 +35,12 @@ def summary(draft: Draft) -> list[str]:
     frame = review_frame(draft)
     for group, rows in frame.groupby("respondent_group", sort=False):
         actions = Counter(rows["action"])
-        grades = Counter(rows.loc[rows["action"] == MATCHED, "grade"].replace("", "-"))
-        graded = ", ".join(f"{grade} {count}" for grade, count in sorted(grades.items()))
+        grades = Counter(rows.loc[rows["action"] == MATCHED, "grade"])
+        # A matched item without a grade was not asked in the group's previous wave: nothing to compare.
+        graded = ", ".join(
+            f"{grade} {count}" if grade else f"{count} not in the previous wave"
+            for grade, count in sorted(grades.items())
+        )
         lines.append(
             f"{group}: {actions[MATCHED]} matched ({graded}), {actions[NEW_QUESTION]} new, {actions[EXCLUDED]} "
             f"excluded, {actions[NEEDS_REVIEW]} need review, {actions[NOT_ASKED]} no longer asked; "
