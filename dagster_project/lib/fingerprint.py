@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from dagster_project.lib import paths
+from dagster_project.lib.hashing import sha256_of
 
 RECORD_SUFFIX = ".published-inputs.json"
 FORCE_VARIABLE = "FORCE"
@@ -80,14 +81,6 @@ def tracked_files(raw_dir: Path, dbt_dir: Path | None = None, root: Path | None 
     return files
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 @dataclass(frozen=True)
 class Fingerprint:
     """The hash of every tracked file and of the paths a build reads and writes."""
@@ -109,7 +102,7 @@ def compute(
         if cached and cached[0] == stat.st_size and cached[1] == stat.st_mtime_ns:
             files[name] = cached
         else:
-            files[name] = [stat.st_size, stat.st_mtime_ns, _sha256(path)]
+            files[name] = [stat.st_size, stat.st_mtime_ns, sha256_of(path)]
     context = {
         "raw_data_dir": str(raw_dir),
         "warehouse": str(warehouse),

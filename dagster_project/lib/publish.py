@@ -31,9 +31,9 @@ import duckdb
 import pandas as pd
 
 from dagster_project.lib import comments, quality
+from dagster_project.lib.hashing import sha256_of
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT, SEEDS_DIR
 from dagster_project.lib.raw_store import quote
-from dagster_project.lib.wave_files import sha256_of
 
 PUBLISHED_SCHEMAS = ("marts", "codebook")
 # The log's own tables: published, but not part of what a publication's checksums describe.

@@ -22,6 +22,7 @@ import pandas as pd
 
 from dagster_project.lib.codebook import Codebook
 from dagster_project.lib.groups import RESPONDENT_GROUPS
+from dagster_project.lib.hashing import sha256_of
 
 WAVE_NAME = re.compile(r"^\d{4}$")
 ID_COLUMN = "respondent_id"
@@ -67,15 +68,6 @@ class WaveFiles:
 
     wave: int
     groups: tuple[GroupFile, ...]
-
-
-def sha256_of(path: Path) -> str:
-    """Content hash of a file."""
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def discover_waves(raw_dir: Path) -> list[str]:
