@@ -458,24 +458,33 @@ def _result(
 
 
 def _linearised_variance(influence: np.ndarray, cells: Cells) -> np.ndarray:
+    """`linearised_variance` of the estimates whose influence values are w_i times the columns, on `cells`."""
+    return linearised_variance(influence, cells.stratum, cells.n, cells.sum_w, cells.sum_w2)
+
+
+def linearised_variance(
+    influence: np.ndarray, stratum: np.ndarray, n: np.ndarray, sum_w: np.ndarray, sum_w2: np.ndarray
+) -> np.ndarray:
     """Covariance of the estimates whose influence values are w_i times the columns (one row per cell).
 
     R's svyrecvar for one-stage designs without clusters or fpc centres the influence values z_i within
     each stratum h and scales by n_h / (n_h - 1): Σ_h n_h/(n_h - 1) Σ_{i in h} (z_i - z̄_h)(z_i - z̄_h)ᵀ.
     With z_i = w_i·g_c for respondent i of cell c, that is, in sums per cell,
     Σ_h n_h/(n_h - 1) [Σ_c Σw²_c g_c g_cᵀ - (Σ_c Σw_c g_c)(Σ_c Σw_c g_c)ᵀ / n_h] over the cells c of h.
-    A stratum of one respondent has no variance estimate (R stops there); NaN.
+    A stratum of one respondent has no variance estimate (R stops there); NaN. The calibrated design
+    (`calibrated_variance`) passes its residuals as `influence`, over the respondents outside the
+    domain too.
     """
     g = influence.reshape(len(influence), -1)
     covariance = np.zeros((g.shape[1], g.shape[1]))
-    for h in cells.strata:
-        in_h = cells.stratum == h
-        n_h = int(cells.n[in_h].sum())
+    for h in np.unique(stratum):
+        in_h = stratum == h
+        n_h = int(n[in_h].sum())
         if n_h == 1:
             return np.full_like(covariance, np.nan)
         g_h = g[in_h]
-        total = cells.sum_w[in_h] @ g_h
-        squares = (cells.sum_w2[in_h, None] * g_h).T @ g_h
+        total = sum_w[in_h] @ g_h
+        squares = (sum_w2[in_h, None] * g_h).T @ g_h
         covariance += n_h / (n_h - 1) * (squares - np.outer(total, total) / n_h)
     return covariance
 
@@ -562,7 +571,6 @@ def _rao_scott(cells: Cells) -> tuple[float, float, float, float]:
     table = _weighted_table(cells)
     if table is None:
         return nan
-    n_rows, n_cols = table.shape
     n = cells.n_total
     nu = n - cells.n_strata  # PSUs minus strata
     if any(cells.n[cells.stratum == h].sum() == 1 for h in cells.strata):
@@ -573,20 +581,41 @@ def _rao_scott(cells: Cells) -> tuple[float, float, float, float]:
         # instead (F of order 1e32, p below 1e-60); the same holds, without the noise.
         return np.inf, 1.0, float(nu), 0.0
 
+    # Cell shares with their linearised covariance; cells in R's order, answer code varying fastest.
+    covariance = _linearised_variance(share_influence(cells.value, cells.in_b, table), cells)
+    return rao_scott_from_covariance(table, covariance, n, nu)
+
+
+def share_influence(value: np.ndarray, in_b: np.ndarray, table: np.ndarray) -> np.ndarray:
+    """Per cell, the influence on the r x 2 table's cell shares over w: (e_j - shares) / W.
+
+    Columns in R's order (answer code fastest, then the side); `table` as `_weighted_table` gives it.
+    """
+    n_rows = table.shape[0]
+    codes = np.unique(value)
+    table_cell = np.searchsorted(codes, value) + n_rows * in_b.astype(int)
+    indicators = np.zeros((len(value), table.size))
+    indicators[np.arange(len(value)), table_cell] = 1.0
+    total = table.sum()
+    shares = table.T.reshape(-1) / total
+    return (indicators - shares) / total
+
+
+def rao_scott_from_covariance(
+    table: np.ndarray, covariance: np.ndarray, n: int, nu: int
+) -> tuple[float, float, float, float]:
+    """The second-order Rao-Scott F of svychisq from the weighted table and its cell shares' covariance.
+
+    `n` is R's N (the rows of the design), which cancels between the Pearson X² and the design
+    effects; `nu` the PSUs minus strata, the denominator df per numerator df.
+    """
+    nan = (np.nan, np.nan, np.nan, np.nan)
+    n_rows, n_cols = table.shape
     # Pearson X² of the weighted table scaled to N respondents (svytable(..., Ntotal = N)).
     scaled = table * n / table.sum()
     expected = np.outer(scaled.sum(axis=1), scaled.sum(axis=0)) / n
     pearson = float(((scaled - expected) ** 2 / expected).sum())
-
-    # Cell shares with their linearised covariance; cells in R's order, answer code varying fastest.
-    # A respondent in table cell j has the influence w·(e_j - shares)/W on the shares.
-    codes = np.unique(cells.value)
-    table_cell = np.searchsorted(codes, cells.value) + n_rows * cells.in_b.astype(int)
-    indicators = np.zeros((len(cells.value), n_rows * n_cols))
-    indicators[np.arange(len(cells.value)), table_cell] = 1.0
-    total = table.sum()
-    shares = table.T.reshape(-1) / total
-    covariance = _linearised_variance((indicators - shares) / total, cells)
+    shares = table.T.reshape(-1) / table.sum()
 
     # Contrasts of the interaction, orthogonal to the main effects: R's qr.resid(qr(X1), X12[, interaction]).
     row_of = np.tile(np.arange(n_rows), n_cols)

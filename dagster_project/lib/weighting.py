@@ -1,7 +1,10 @@
 """Respondent weights for every wave and group in the warehouse, with raking diagnostics.
 
 Reads the stratification variables from schema `raw` and the margins from `raw.population`, rakes
-each wave and group (the raking module), and replaces schema `weights` in one transaction.
+each wave and group (the raking module), and replaces schema `weights` in one transaction. Each
+respondent's row names its calibration cell, the cross-classified strata it was raked in (e.g.
+`schoolgrootte=2;stedelijkheid=1`): the calibrated variance of the statistics stage residualises on the
+margins per cell (docs/statistics.md), so it needs to know the cell, not every stratification column.
 """
 
 from __future__ import annotations
@@ -22,7 +25,8 @@ SCHEMA = "weights"
 class WeightTables:
     """What schema `weights` holds."""
 
-    respondent_weights: pd.DataFrame  # wave, respondent_group, respondent_id, weight, weight_population
+    # wave, respondent_group, respondent_id, weight, weight_population, calibration_cell
+    respondent_weights: pd.DataFrame
     raking_runs: pd.DataFrame  # one row per wave and group
     raking_margins: pd.DataFrame  # one row per wave, group, variable and category
 
@@ -48,6 +52,7 @@ def compute_weights(con: duckdb.DuckDBPyConnection) -> WeightTables:
                         "respondent_id": respondents["respondent_id"],
                         "weight": result.weight,
                         "weight_population": result.weight_population,
+                        "calibration_cell": calibration_cells(respondents, variables),
                     }
                 )
             )
@@ -79,7 +84,9 @@ def compute_weights(con: duckdb.DuckDBPyConnection) -> WeightTables:
     return WeightTables(
         respondent_weights=pd.concat(weights, ignore_index=True)
         if weights
-        else pd.DataFrame(columns=["wave", "respondent_group", "respondent_id", "weight", "weight_population"]),
+        else pd.DataFrame(
+            columns=["wave", "respondent_group", "respondent_id", "weight", "weight_population", "calibration_cell"]
+        ),
         raking_runs=pd.DataFrame(runs),
         raking_margins=pd.DataFrame(
             margins,
@@ -94,6 +101,18 @@ def compute_weights(con: duckdb.DuckDBPyConnection) -> WeightTables:
             ],
         ),
     )
+
+
+def calibration_cells(respondents: pd.DataFrame, variables: list[str]) -> list[str]:
+    """Each respondent's cross-classified stratum as `variable=code;...` in the population file's order.
+
+    Empty for a group without a population file: one cell, not calibrated.
+    """
+    if not variables:
+        return [""] * len(respondents)
+    codes = [respondents[variable].astype(int).astype(str) for variable in variables]
+    cells = [f"{variable}=" + code for variable, code in zip(variables, codes, strict=True)]
+    return list(pd.concat(cells, axis=1).agg(";".join, axis=1)) if len(respondents) else []
 
 
 def replace_weights(con: duckdb.DuckDBPyConnection, tables: WeightTables) -> None:
