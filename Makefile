@@ -60,9 +60,10 @@ app: $(INSTALLED) ## the viewer on http://127.0.0.1:$${STREAMLIT_SERVER_PORT:-85
 bench: $(INSTALLED) $(MANIFEST) ## every stage at scale 1, 10, 100, ten waves and an added wave, each in a fresh process, with the floor (docs/benchmarks.md)
 	$(BIN)/python -m dagster_project.bench
 
-lint: $(INSTALLED) ## ruff and sqlfluff
+lint: $(INSTALLED) ## ruff, the import contracts of the layers (.importlinter) and sqlfluff
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/lint-imports --no-cache
 	$(BIN)/sqlfluff lint dbt
 
 format: $(INSTALLED) ## apply ruff's formatting and fixes

@@ -85,12 +85,14 @@ def run_pipeline(
     serving: Path | None = None,
     analyst: Path | None = None,
     log_dir: Path | None = None,
+    waves: list[str] | None = None,
     on_stage_start: Callable[[str], None] = lambda label: None,
     on_stage_end: Callable[[StageResult], None] = lambda stage: None,
 ) -> list[StageResult]:
-    """Load every wave under raw_dir, then every stage of `lib/stages.py`; stop at the first failure.
+    """Load every wave under raw_dir (or only `waves`), then every stage of `lib/stages.py`; stop at the first failure.
 
-    The published copies default to SERVING_PATH and ANALYST_PATH.
+    The jobs are those the daemon runs (`ingest_wave` per wave partition, then one job per stage), in
+    this process. The published copies default to SERVING_PATH and ANALYST_PATH.
 
     dagster-dbt echoes every dbt event to stdout: with a log_dir, each stage's output goes to a file there.
     """
@@ -99,7 +101,8 @@ def run_pipeline(
 
     definitions = defs()
     instance = instance or dg.DagsterInstance.ephemeral()
-    waves = discover_waves(raw_dir)
+    found = discover_waves(raw_dir)
+    waves = found if waves is None else [wave for wave in found if wave in waves]
     known = set(instance.get_dynamic_partitions("wave"))
     instance.add_dynamic_partitions("wave", [wave for wave in waves if wave not in known])
     resource = WarehouseResource(

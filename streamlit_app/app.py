@@ -13,7 +13,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import streamlit as st  # noqa: E402
 
-from streamlit_app import data, queries, widgets  # noqa: E402
+from publication import locations  # noqa: E402
+from streamlit_app import data, widgets  # noqa: E402
 
 VIEWS_DIR = Path(__file__).resolve().parent / "views"
 PAGES = [
@@ -39,7 +40,7 @@ publication = data.publication()
 if publication is None:
     st.title("Samenwerking in beeld")
     st.error(
-        f"Er is nog niets gepubliceerd: het bestand {queries.serving_path()} bestaat niet. "
+        f"Er is nog niets gepubliceerd: het bestand {locations.serving_path()} bestaat niet. "
         "Draai eerst `make run` (of wijs SERVING_PATH naar een gepubliceerde kopie)."
     )
     st.stop()

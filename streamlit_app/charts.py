@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from streamlit_app.base_policy import MARKED, STATUS_COLUMN, visible
+from publication.base_policy import MARKED, STATUS_COLUMN, visible
 
 # Okabe and Ito's palette: distinguishable with every common form of colour blindness.
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#F0E442", "#000000"]

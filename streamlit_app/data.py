@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from streamlit_app import queries
+from publication import locations, queries
 
 
 def publication() -> dict | None:
@@ -32,7 +32,7 @@ def _cached(path: str, publication_id: int, name: str, params: tuple[tuple[str, 
 def frame(publication_id: int, name: str, **params: object) -> pd.DataFrame:
     """Statement `name` of `queries.QUERIES` with its named parameters, cached for this publication."""
     frozen = tuple(sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items()))
-    return _cached(str(queries.serving_path()), int(publication_id), name, frozen).copy()
+    return _cached(str(locations.serving_path()), int(publication_id), name, frozen).copy()
 
 
 def setting(publication_id: int, name: str) -> str:

@@ -7,8 +7,8 @@ from collections.abc import Mapping, Sequence
 import pandas as pd
 import streamlit as st
 
-from streamlit_app import texts
-from streamlit_app.base_policy import STATUS_COLUMN, apply_base_policy
+from publication import texts
+from publication.base_policy import STATUS_COLUMN, apply_base_policy
 
 
 def banner(publication: Mapping) -> None:
@@ -16,7 +16,7 @@ def banner(publication: Mapping) -> None:
     if publication.get("is_synthetic_sample"):
         st.warning(f"**{texts.SYNTHETIC_TITLE}** {texts.SYNTHETIC_BODY}", icon="⚠️")
     published_at = pd.Timestamp(publication["published_at"]).strftime("%d-%m-%Y %H:%M")
-    quality = texts.dutch_quality_summary(publication["quality_summary"])
+    quality = texts.dutch_quality_summary(publication["n_checks"], publication["n_errors"], publication["n_warnings"])
     st.caption(f"Publicatie {publication['publication_id']} van {published_at} · {quality}")
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import duckdb
 
-from dagster_project.lib.publish import table_checksum
+from dagster_project.lib.publication_log import table_checksum
 
 
 def read_once(serving: Path) -> dict:

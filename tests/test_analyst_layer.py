@@ -19,10 +19,11 @@ import jinja2
 import pytest
 import yaml
 
-from dagster_project.lib import raw_store, settings
+from dagster_project.lib import raw_store
 from dagster_project.lib.groups import RESPONDENT_GROUPS, group_labels
 from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
 from dagster_project.lib.quality import EXPECTATIONS_DIR, load_checks
+from publication import settings
 
 pytestmark = pytest.mark.slow
 

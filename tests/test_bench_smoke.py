@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from dagster_project.bench import STAGES
+from dagster_project.bench.measure import STAGES
 from dagster_project.lib.paths import PROJECT_ROOT
 
 pytestmark = pytest.mark.slow

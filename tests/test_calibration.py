@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from dagster_project.lib.codebook import Codebook
-from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.calibration import CalibrationTargets, closest_distribution, with_share_of
+from dagster_project.sample_data.report_reference import ReportReference
 
 
 @pytest.fixture(scope="module")

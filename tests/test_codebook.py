@@ -6,7 +6,7 @@ import pytest
 
 from dagster_project.lib.codebook import QUESTION_TYPES, Codebook, Routing
 from dagster_project.lib.groups import RESPONDENT_GROUPS
-from dagster_project.lib.reference import ReportReference
+from dagster_project.sample_data.report_reference import ReportReference
 
 
 @pytest.fixture(scope="module")

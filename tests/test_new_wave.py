@@ -19,8 +19,8 @@ import pyreadstat
 import pytest
 
 from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.delivery import ADDED_OPTION, DROPPED, USER_MISSING, make_delivery
+from dagster_project.sample_data.report_reference import ReportReference
 
 pytestmark = pytest.mark.slow
 

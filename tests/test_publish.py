@@ -21,8 +21,10 @@ from raw_files import THROUGH_THE_PIPELINE, copy_sample
 from warehouse_build import published_paths
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
-from dagster_project.lib.publish import LOG_TABLES, PublishRefused, publish, rollback, table_checksum
+from dagster_project.lib.publication_log import table_checksum
+from dagster_project.lib.publish import PublishRefused, publish, rollback
 from dagster_project.pipeline import run_pipeline
+from publication.schema import LOG_TABLES
 
 pytestmark = pytest.mark.slow
 

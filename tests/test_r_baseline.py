@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.lib import r_baseline, significance
+from dagster_project.bench import r_baseline
+from dagster_project.lib import significance
 
 # R's p-values against the warehouse's, absolute. Measured on the sample: 1.9e-14 (R 4.2.2, survey
 # 4.1.1), the worst a svyttest; the rest is room for another R, BLAS or machine, still far below any

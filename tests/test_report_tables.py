@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.lib.dbt_project import dbt_project
-from dagster_project.lib.reference import ReportReference
+from dagster_project.sample_data.report_reference import ReportReference
 
 pytestmark = pytest.mark.slow
 

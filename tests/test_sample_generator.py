@@ -12,12 +12,12 @@ from sample_reading import read_sample
 from scipy.stats import chi2_contingency
 
 from dagster_project.lib.codebook import Codebook
-from dagster_project.lib.cooperation_models import NOT_CLASSIFIABLE, classify, load_rules
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
-from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.__main__ import main as generate_cli
 from dagster_project.sample_data.generator import SampleGenerator
+from dagster_project.sample_data.report_reference import ReportReference
 from dagster_project.sample_data.writer import MAX_VALUE_LABEL_BYTES, truncate_label
+from tests.cooperation_model_oracle import NOT_CLASSIFIABLE, classify, load_rules
 
 TOLERANCE_POINTS = 1.0
 TOLERANCE_MEAN = 0.05

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from dagster_project.lib.paths import REFERENCE_DIR
-from dagster_project.lib.reference import ReportReference
+from dagster_project.sample_data.report_reference import ReportReference
+
+# R's answers for the same cases, made by the scripts in tests/reference/r/.
+REFERENCE_DIR = Path(__file__).parent / "reference"
 
 pytestmark = pytest.mark.slow
 COMPARED_GROUPS = ("basisscholen", "kov_organisaties", "schoolbesturen")
@@ -141,7 +145,7 @@ def test_the_marts_carry_the_p_values_r_computes_for_the_same_tests(con):
 def test_the_warehouse_and_the_generators_classifier_assign_the_same_models(con):
     # Two implementations of bijlage 1's rule, dbt SQL for the warehouse and Python for the generator's
     # checks, must agree on every respondent.
-    from dagster_project.lib.cooperation_models import classify, load_rules
+    from tests.cooperation_model_oracle import classify, load_rules
 
     answers = con.execute(
         "select wave, respondent_group, respondent_id, question_id, answer_code from marts.fct_answer "

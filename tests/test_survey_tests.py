@@ -6,13 +6,14 @@ and the Python raking module, so the comparison also covers the weights.
 """
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 from scipy import stats
 
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, REFERENCE_DIR
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 from dagster_project.lib.survey_tests import (
     MeanEffect,
     ShareEffect,
@@ -24,6 +25,9 @@ from dagster_project.lib.survey_tests import (
     svyttest,
 )
 from tests.sample_reading import read_sample
+
+# R's answers for the same cases, made by the scripts in tests/reference/r/.
+REFERENCE_DIR = Path(__file__).parent / "reference"
 
 CASES = pd.read_csv(REFERENCE_DIR / "r_test_cases.csv", dtype={"answer_code": "string"})
 R_RESULTS = pd.read_csv(REFERENCE_DIR / "r_tests.csv").set_index("case_id")

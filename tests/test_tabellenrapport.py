@@ -16,17 +16,17 @@ import pandas as pd
 import pytest
 from warehouse_build import published_paths
 
-import streamlit_app.tabellenrapport as tabellenrapport
+import publication.workbook as tabellenrapport
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 from dagster_project.lib.publish import PublishRefused, publish, rollback
-from streamlit_app.base_policy import HIDDEN, MARKED, POLICY_TEXT
-from streamlit_app.tabellenrapport import (
+from publication.base_policy import HIDDEN, MARKED, POLICY_TEXT
+from publication.locations import workbook_path as published_workbook_path
+from publication.workbook import (
     CHANGE_MARKS,
     COVER_SHEET,
     KINDCENTRUM_MARKS,
     LEGEND,
     POLICY_MARKS,
-    published_workbook_path,
     sheet_name,
 )
 

@@ -16,7 +16,7 @@ from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
 
 from dagster_project.lib.paths import PROJECT_ROOT
-from streamlit_app.tabellenrapport import published_workbook_path
+from publication.locations import workbook_path as published_workbook_path
 
 pytestmark = pytest.mark.slow
 

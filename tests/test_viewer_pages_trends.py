@@ -15,7 +15,7 @@ import pandas as pd
 import pyarrow as pa
 import pytest
 
-from streamlit_app.base_policy import HIDDEN, MARKED
+from publication.base_policy import HIDDEN, MARKED
 
 HOSTILE_GROUP = "'; drop table marts.report_shares; --"
 EITHER = " óf "

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
 
-from streamlit_app.base_policy import HIDDEN, MARKED
+from publication.base_policy import HIDDEN, MARKED
 
 HOSTILE_SEARCHES = ["\"een\" 'team'", "-- team", "'; drop table marts.report_shares; --"]
 ROUNDED_TO_ONE_DECIMAL = 0.05 + 1e-9

@@ -12,8 +12,11 @@ import pyreadstat
 import pytest
 from warehouse_build import build_warehouse
 
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, REFERENCE_DIR
-from dagster_project.lib.reference import ReportReference
+from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
+from dagster_project.sample_data.report_reference import ReportReference
+
+# R's answers for the same cases, made by the scripts in tests/reference/r/.
+REFERENCE_DIR = Path(__file__).parent / "reference"
 
 pytestmark = pytest.mark.slow
 

@@ -35,8 +35,9 @@ from dagster_project.lib.hashing import sha256_of
 
 RECORD_SUFFIX = ".published-inputs.json"
 FORCE_VARIABLE = "FORCE"
-# The viewer's modules the publish writes the tabellenrapport workbook with (lib/publish.py).
-PUBLISH_VIEWER_MODULES = ("__init__.py", "tabellenrapport.py", "queries.py", "base_policy.py", "texts.py")
+# The Python packages a publication is made with: the pipeline and the publication contract (which
+# writes the workbook); the report's transcription the sample is calibrated to is data of the sample.
+CODE_PACKAGES = ("dagster_project", "publication")
 DBT_FOLDERS = ("models", "seeds", "macros", "tests")
 DBT_FILES = ("dbt_project.yml", "profiles.yml", "packages.yml", "dependencies.yml")
 PROJECT_FILES = ("pyproject.toml", "constraints.txt")
@@ -72,8 +73,8 @@ def tracked_files(raw_dir: Path, dbt_dir: Path | None = None, root: Path | None 
     for name in DBT_FILES:
         if (dbt_dir / name).is_file():
             files[f"dbt:{name}"] = dbt_dir / name
-    project = [*_files_under(root / "expectations"), *_files_under(root / "dagster_project", "*.py")]
-    project += [root / "streamlit_app" / name for name in PUBLISH_VIEWER_MODULES]
+    project = [*_files_under(root / "expectations")]
+    project += [path for package in CODE_PACKAGES for path in _files_under(root / package, "*.py")]
     project += [root / name for name in PROJECT_FILES]
     for path in project:
         if path.is_file():

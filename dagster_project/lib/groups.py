@@ -11,7 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from dagster_project.lib.paths import SEEDS_DIR
-from dagster_project.lib.settings import RESPONDENT_GROUPS as _GROUPS
+from publication.settings import RESPONDENT_GROUPS as _GROUPS
 
 # Order is the report's order; file names in the input contract are these names plus `.sav`.
 RESPONDENT_GROUPS: tuple[str, ...] = _GROUPS

@@ -28,6 +28,7 @@ from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from string import Template
+from typing import NamedTuple
 
 import duckdb
 import numpy as np
@@ -35,7 +36,7 @@ import pandas as pd
 
 from dagster_project.lib import comments
 from dagster_project.lib.paths import PROJECT_ROOT
-from dagster_project.lib.settings import RAW_METADATA_COLUMNS
+from publication.settings import RAW_METADATA_COLUMNS
 
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 SEVERITIES = ("error", "warning")
@@ -241,12 +242,26 @@ def failures(results: pd.DataFrame, severity: str) -> pd.DataFrame:
     return results[(results["severity"] == severity) & ~results["passed"].astype(bool)]
 
 
-def summary_line(results: pd.DataFrame) -> str:
-    """`N checks: E errors, W warnings`, counted by check (a check fails if any of its batches does)."""
+class Counts(NamedTuple):
+    """Checks of an evaluation, and how many failed with severity error and with severity warning."""
+
+    checks: int
+    errors: int
+    warnings: int
+
+
+def counts(results: pd.DataFrame) -> Counts:
+    """The checks of an evaluation and their failures, counted by check (a check fails if any of its batches does)."""
     by_check = results.groupby(["check_name", "severity"])["passed"].all().reset_index()
     errors = int(((by_check["severity"] == "error") & ~by_check["passed"]).sum())
     warnings = int(((by_check["severity"] == "warning") & ~by_check["passed"]).sum())
-    return f"{len(by_check)} checks: {errors} errors, {warnings} warnings"
+    return Counts(len(by_check), errors, warnings)
+
+
+def summary_line(results: pd.DataFrame) -> str:
+    """`N checks: E errors, W warnings`, counted by check (a check fails if any of its batches does)."""
+    checks, errors, warnings = counts(results)
+    return f"{checks} checks: {errors} errors, {warnings} warnings"
 
 
 def describe_failures(results: pd.DataFrame, severity: str) -> list[str]:

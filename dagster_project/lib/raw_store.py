@@ -20,8 +20,8 @@ import duckdb
 import pandas as pd
 
 from dagster_project.lib.groups import RESPONDENT_GROUPS
-from dagster_project.lib.settings import RAW_METADATA_COLUMNS
 from dagster_project.lib.wave_files import ID_COLUMN, WaveFiles
+from publication.settings import RAW_METADATA_COLUMNS
 
 SCHEMA = "raw"
 # The type of each metadata column; which columns these are, and their order, is the dbt var

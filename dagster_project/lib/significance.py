@@ -37,7 +37,8 @@ import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control
 
-from dagster_project.lib import settings, survey_tests
+from dagster_project.lib import survey_tests
+from publication import settings
 
 DEFAULT_MIN_BASE = settings.MIN_TEST_BASE
 ALPHA = 0.05

@@ -16,7 +16,7 @@ import pandas as pd
 from scipy.optimize import linprog
 
 from dagster_project.lib.codebook import Codebook
-from dagster_project.lib.reference import ReportReference
+from dagster_project.sample_data.report_reference import ReportReference
 
 BASE_WAVE = 2019
 # Half a rounding unit, a little inside the interval so that floating point stays on the right side.

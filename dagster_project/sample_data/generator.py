@@ -28,10 +28,10 @@ import pandas as pd
 from dagster_project.lib.codebook import Codebook, Routing
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.raking import margins_from_population_frame, rake
-from dagster_project.lib.reference import ReportReference
-from dagster_project.lib.settings import KINDCENTRUM_CODE, KINDCENTRUM_ITEM
 from dagster_project.sample_data.calibration import BASE_WAVE, CalibrationTargets, ItemTarget
+from dagster_project.sample_data.report_reference import ReportReference
 from dagster_project.sample_data.sizes import respondents_per_wave
+from publication.settings import KINDCENTRUM_CODE, KINDCENTRUM_ITEM
 
 DEFAULT_SEED = 2019
 

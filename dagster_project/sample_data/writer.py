@@ -8,8 +8,8 @@ import pandas as pd
 import pyreadstat
 
 from dagster_project.lib.codebook import Codebook
-from dagster_project.lib.reference import ReportReference
 from dagster_project.sample_data.generator import GeneratedGroup
+from dagster_project.sample_data.report_reference import ReportReference
 
 # SPSS keeps variable labels up to 256 bytes and value labels up to 120; the codebook has the full texts.
 MAX_VARIABLE_LABEL_BYTES = 256

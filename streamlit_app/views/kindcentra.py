@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from publication.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
 from streamlit_app import address, charts, data, widgets
-from streamlit_app.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
 
 ALL = ""
 # The warehouse's kindcentrum definition (dbt vars kindcentrum_item and kindcentrum_code).

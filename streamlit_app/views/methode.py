@@ -12,8 +12,9 @@ from collections.abc import Mapping
 import pandas as pd
 import streamlit as st
 
-from streamlit_app import address, data, queries, tabellenrapport, texts, widgets
-from streamlit_app.base_policy import POLICY_TEXT
+from publication import locations, texts
+from publication.base_policy import POLICY_TEXT
+from streamlit_app import address, data, widgets
 
 # What each quality check (expectations/<check>.json) verifies, in words a stakeholder reads.
 CHECK_DESCRIPTIONS = {
@@ -334,7 +335,11 @@ def publications_section(pub: int) -> None:
     st.header("Publicaties en wijzigingen")
     publications = data.frame(pub, "methode_publications")
     publications["is_synthetic_sample"] = yes_no(publications["is_synthetic_sample"])
-    publications["quality_summary"] = publications["quality_summary"].map(texts.dutch_quality_summary)
+    publications["quality_summary"] = [
+        texts.dutch_quality_summary(*counts)
+        for counts in publications[["n_checks", "n_errors", "n_warnings"]].itertuples(index=False)
+    ]
+    publications = publications.drop(columns=["n_checks", "n_errors", "n_warnings"])
     publications["project_commit"] = publications["project_commit"].fillna("onbekend")
     plain_table(
         publications,
@@ -375,7 +380,7 @@ def publications_section(pub: int) -> None:
 def workbook_section(pub: int) -> None:
     """The whole tabellenrapport as the workbook the publish stage wrote beside the serving copy."""
     st.header("Tabellenrapport")
-    path = tabellenrapport.published_workbook_path(queries.serving_path())
+    path = locations.workbook_path(locations.serving_path())
     if not path.exists():
         st.info(
             "Het tabellenrapport (Excel) van deze publicatie is er niet: het wordt geschreven bij het publiceren. "

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 import pandas as pd
 import streamlit as st
 
+from publication.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
 from streamlit_app import address, data, widgets
-from streamlit_app.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
 
 
 @dataclass(frozen=True)

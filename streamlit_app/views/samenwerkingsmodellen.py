@@ -11,8 +11,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
-from streamlit_app.base_policy import POLICY_TEXT, apply_base_policy
 
 # The six questions A-F of bijlage 1 in the report's order; a question added by a later rule version
 # goes after them, without a letter.

@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
-from streamlit_app.base_policy import POLICY_TEXT, apply_base_policy
 
 # The empty choice means "all": address.remember drops an empty value from the address.
 ALL = ""

@@ -15,8 +15,8 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from publication.base_policy import POLICY_TEXT, STATUS_COLUMN, apply_base_policy
 from streamlit_app import address, charts, data, widgets
-from streamlit_app.base_policy import POLICY_TEXT, STATUS_COLUMN, apply_base_policy
 
 ALL_TOPICS = "Alle onderwerpen"
 # Bijlage 2 opens with this question; the page opens on it when the address names none (or a wrong one).

@@ -2,7 +2,8 @@
 
 A figure resting on fewer than 10 respondents is not shown (its value is blanked, its row kept so a
 reader sees that something was asked); one on fewer than 30 is shown with a warning mark. The 30 is
-the warehouse's own small-base threshold (dbt var `small_base`, the `is_small_base` flag of the marts).
+the warehouse's own small-base threshold (dbt var `small_base`, the `is_small_base` flag of the marts),
+read from `settings`; the 10 is the viewer's and the workbook's own.
 """
 
 from __future__ import annotations
@@ -12,8 +13,10 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
+from publication.settings import SMALL_BASE
+
 HIDE_BELOW = 10
-MARK_BELOW = 30
+MARK_BELOW = SMALL_BASE
 STATUS_COLUMN = "basis"
 HIDDEN = f"verborgen (basis < {HIDE_BELOW})"
 MARKED = f"⚠ kleine basis (< {MARK_BELOW})"

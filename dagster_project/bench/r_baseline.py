@@ -3,7 +3,7 @@
 The warehouse computes its significance tests from cell sums (`significance`, `survey_tests`); the
 design page fixes the answer to what R's survey package gives on the respondents' rows. This module
 exports those rows and the list of tests the warehouse ran from a built warehouse, runs
-`dagster_project/bench_r/survey_tests.R` on them (svychisq with statistic = "F" for the categorical
+`dagster_project/bench/r/survey_tests.R` on them (svychisq with statistic = "F" for the categorical
 tests, svyttest for the grade, with the designs of tests/reference/r/make_test_reference.R), times the
 same tests in Python in this process, and joins R's p-values to the warehouse's rows of
 `stats.test_wave_change` and `stats.test_subgroup`.
@@ -32,7 +32,7 @@ import pandas as pd
 
 from dagster_project.lib import significance
 
-SCRIPT = Path(__file__).resolve().parents[1] / "bench_r" / "survey_tests.R"
+SCRIPT = Path(__file__).resolve().parent / "r" / "survey_tests.R"
 
 # Where run() leaves its files in `work`.
 ANSWERS_FILE = "answers.csv"

@@ -6,7 +6,7 @@ the answers as rows, each group and wave as a column pair (the weighted percenta
 and its marks), and a base row `n=`. Means (the rapportcijfer) and the cooperation models follow in
 their chapters. Every figure goes through `base_policy.apply_base_policy`, as in the viewer.
 
-The publish stage writes the workbook beside the serving copy (`published_workbook_path`); the
+The publish stage writes the workbook beside the serving copy (`locations.workbook_path`); the
 viewer's Methode page offers it for download. No Streamlit and no pipeline import here.
 """
 
@@ -22,11 +22,19 @@ import xlsxwriter
 from xlsxwriter.workbook import Workbook
 from xlsxwriter.worksheet import Worksheet
 
-from streamlit_app import queries
-from streamlit_app.base_policy import HIDDEN, MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy
-from streamlit_app.texts import SYNTHETIC_TEXT, dutch_quality_summary
+from publication import queries
+from publication.base_policy import (
+    HIDDEN,
+    HIDE_BELOW,
+    MARK_BELOW,
+    MARKED,
+    POLICY_TEXT,
+    STATUS_COLUMN,
+    apply_base_policy,
+)
+from publication.settings import MIN_TEST_BASE
+from publication.texts import SYNTHETIC_TEXT, dutch_quality_summary
 
-WORKBOOK_NAME = "tabellenrapport.xlsx"
 TITLE = "Samenwerking in beeld: tabellenrapport"
 COVER_SHEET = "Voorblad"
 
@@ -44,8 +52,8 @@ LEGEND = [
     ("▼", "Significant lager dan in de vorige meting (p < 0,05)."),
     ("K↑", "Bij kindcentra significant hoger dan bij de overige respondenten van deze groep en meting (p < 0,05)."),
     ("K↓", "Bij kindcentra significant lager dan bij de overige respondenten van deze groep en meting (p < 0,05)."),
-    ("⚠", "Kleine basis: 10 tot 30 respondenten. Lees het cijfer met voorzichtigheid."),
-    ("verborgen", "Basis onder 10 respondenten: het cijfer wordt niet getoond (de cel is leeg)."),
+    ("⚠", f"Kleine basis: {HIDE_BELOW} tot {MARK_BELOW} respondenten. Lees het cijfer met voorzichtigheid."),
+    ("verborgen", f"Basis onder {HIDE_BELOW} respondenten: het cijfer wordt niet getoond (de cel is leeg)."),
     ("n=", "De basis: het aantal respondenten (ongewogen) dat de vraag beantwoordde."),
 ]
 TESTS_TEXT = (
@@ -53,7 +61,7 @@ TESTS_TEXT = (
     "meting waarin de vraag gesteld is; een kindcentrumverschil vergelijkt, binnen een meting, respondenten die "
     "hun samenwerking een kindcentrum noemen met de overige respondenten. Antwoordverdelingen zijn getoetst met "
     "de Rao-Scott-gecorrigeerde chikwadraattoets, gemiddelden met een t-toets die rekening houdt met de weging. "
-    "Er is alleen getoetst als elke kant ten minste 30 respondenten heeft."
+    f"Er is alleen getoetst als elke kant ten minste {MIN_TEST_BASE} respondenten heeft."
 )
 SHEET_NAME_LIMIT = 31
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
@@ -61,11 +69,6 @@ _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 LABEL_WIDTH = 62
 VALUE_WIDTH = 8
 MARK_WIDTH = 9
-
-
-def published_workbook_path(serving_path: Path) -> Path:
-    """Where the publish stage puts the workbook: beside the serving copy."""
-    return Path(serving_path).with_name(WORKBOOK_NAME)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -319,7 +322,10 @@ def write_cover(sheet: Worksheet, publication: pd.Series, chapters: list[tuple[s
         ("Publicatie", f"{int(publication['publication_id'])}"),
         ("Gepubliceerd op", f"{published_at} (UTC)"),
         ("Projectversie", publication["project_commit"] or "onbekend"),
-        ("Kwaliteitscontroles", dutch_quality_summary(publication["quality_summary"])),
+        (
+            "Kwaliteitscontroles",
+            dutch_quality_summary(publication["n_checks"], publication["n_errors"], publication["n_warnings"]),
+        ),
     ]
     row = 2
     for label, value in facts:

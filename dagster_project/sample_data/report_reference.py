@@ -1,4 +1,4 @@
-"""The published figures of the 2019 report, as transcribed under `tests/reference/`.
+"""The published figures of the 2019 report, as transcribed under `data/report_2019/`.
 
 One transcription serves two readers: the sample generator calibrates the synthetic waves to it, and
 the tests check the generator and the warehouse against it. Every row cites where in the report it
@@ -13,7 +13,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from dagster_project.lib.paths import REFERENCE_DIR
+from dagster_project.lib.paths import DATA_DIR
+
+# Each row cites its page of the report.
+REPORT_2019_DIR = DATA_DIR / "report_2019"
 
 
 def parse_codes(text: object) -> tuple[int, ...]:
@@ -27,7 +30,7 @@ def parse_codes(text: object) -> tuple[int, ...]:
 class ReportReference:
     """Read-only access to the reference fixtures."""
 
-    directory: Path = REFERENCE_DIR
+    directory: Path = REPORT_2019_DIR
 
     def _read(self, name: str) -> pd.DataFrame:
         return pd.read_csv(self.directory / f"{name}.csv", keep_default_na=False, na_values=[""])

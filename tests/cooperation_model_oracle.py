@@ -13,8 +13,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from dagster_project.lib import settings
 from dagster_project.lib.paths import SEEDS_DIR
+from publication import settings
 
 MODELS: tuple[str, ...] = ("stand_alone", "face_to_face", "hand_in_hand", "all_in_one")
 NOT_CLASSIFIABLE = "niet_in_te_delen"

@@ -6,25 +6,18 @@ statement and closes it again, so a publication that swaps the file in is seen b
 never waits for a reader.
 
 No Streamlit here: the publish stage writes the tabellenrapport workbook through the same statements.
+The serving copy is `locations.serving_path()` (SERVING_PATH) unless a path is given.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 
-# Where the publish stage puts the serving copy when SERVING_PATH is not set (as in the pipeline).
-DEFAULT_SERVING_PATH = Path(__file__).resolve().parents[1] / "data" / "published" / "serving.duckdb"
-
-
-def serving_path() -> Path:
-    """The serving copy: SERVING_PATH, or data/published/serving.duckdb of this checkout."""
-    return Path(os.environ.get("SERVING_PATH") or DEFAULT_SERVING_PATH).expanduser().resolve()
-
+from publication.locations import serving_path
 
 # --------------------------------------------------------------------------------------------------
 # The publication and the catalogue: every page
@@ -32,7 +25,8 @@ def serving_path() -> Path:
 _COMMON = {
     # The newest publication: what every cached result is keyed on.
     "publication": """
-        select publication_id, published_at, project_commit, is_synthetic_sample, quality_summary, n_changes
+        select publication_id, published_at, project_commit, is_synthetic_sample, n_checks, n_errors, n_warnings,
+               n_changes
         from marts.publication
         order by publication_id desc
         limit 1
@@ -398,7 +392,7 @@ _METHODE: dict[str, str] = {
     """,
     "methode_publications": """
         select publication_id, published_at, project_commit, is_synthetic_sample, quality_evaluation_id,
-               quality_summary, n_changes
+               n_checks, n_errors, n_warnings, n_changes
         from marts.publication
         order by publication_id desc
     """,

@@ -7,7 +7,7 @@ threshold for the cooperation models in dbt than in Python, a new raw column unp
 dbt reads them with `var('...')`; Python imports the names below, read from the same file when this
 module is first imported. Change a value in dbt/dbt_project.yml only.
 
-The file is found through `paths.DBT_DIR`, so a run on a copy of the dbt project (`DBT_PROJECT_DIR`)
+The file is found through `locations.DBT_DIR`, so a run on a copy of the dbt project (`DBT_PROJECT_DIR`)
 reads that copy's values, as dbt does.
 """
 
@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from dagster_project.lib.paths import DBT_DIR
+from publication.locations import DBT_DIR
 
 DBT_PROJECT_FILE = DBT_DIR / "dbt_project.yml"
 

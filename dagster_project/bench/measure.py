@@ -16,10 +16,10 @@ A case whose first run takes under a minute runs three times; the table gives th
 spread (min-max). Wall time is measured by this process around the child; the stages' seconds, the
 child's memory high-water mark after each stage (VmHWM) and its dbt subprocesses' peak
 (RUSAGE_CHILDREN) come from the child. After a scale-1 build the viewer's
-pages are timed on the copy it published. At each scale the floor (lib/floor.py: the dbt stage's
+pages are timed on the copy it published. At each scale the floor (bench/floor.py: the dbt stage's
 models as one SQL script in one DuckDB connection) runs on a copy of the warehouse taken after the
 weights, and must give every model the row count dbt gave it. Where R and its survey package are
-installed (not in CI), the first build at each scale also has its tests run in R (lib/r_baseline.py):
+installed (not in CI), the first build at each scale also has its tests run in R (bench/r_baseline.py):
 R's seconds for them against Python's for the same tests, with every p-value within 1e-10 of R's.
 """
 
@@ -40,13 +40,14 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from dagster_project.lib import r_baseline
-from dagster_project.lib.floor import floor_script, row_counts, run_floor
+from dagster_project.bench import r_baseline
+from dagster_project.bench.floor import floor_script, row_counts, run_floor
 from dagster_project.lib.groups import RESPONDENT_GROUPS
-from dagster_project.lib.paths import DBT_DIR, DEFAULT_SERVING_PATH, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
 from dagster_project.sample_data.extra_waves import add_codebook_rows, extra_waves, generator_with_waves
 from dagster_project.sample_data.generator import DEFAULT_SEED, SampleGenerator
 from dagster_project.sample_data.writer import write_group
+from publication.locations import DEFAULT_SERVING_PATH
 
 PROJECT_DAGSTER_YAML = PROJECT_ROOT / "dagster_home" / "dagster.yaml"
 # R's p-values and the warehouse's must agree to this (the golden tests' tolerance), or the timing is void.
@@ -101,11 +102,6 @@ def run_one(
 
     from dagster_project import pipeline
 
-    if only_waves:
-        # run_pipeline ingests every wave in the folder (as `make run` does); an added wave is loaded
-        # the way the sensor loads it, as its own partition, and the other waves stay as they are.
-        discover = pipeline.discover_waves
-        pipeline.discover_waves = lambda raw_dir: [wave for wave in discover(raw_dir) if wave in only_waves]
     records: list[dict] = []
     copy_seconds = 0.0
 
@@ -136,6 +132,8 @@ def run_one(
         serving=published / "serving.duckdb",
         analyst=published / "analyst.duckdb",
         log_dir=warehouse.parent / "logs",
+        # An added wave is loaded as the sensor loads it, as its own partition; the other waves stay as they are.
+        waves=only_waves or None,
         on_stage_end=on_stage_end,
     )
     result.write_text(json.dumps({"stages": records, "floor_copy_seconds": copy_seconds}))
@@ -361,7 +359,7 @@ def viewer_timings(serving: Path, runs: int = VIEWER_RUNS) -> dict[str, float]:
 
 
 def r_figures(warehouse: Path, work: Path) -> dict[str, float]:
-    """The statistics stage's tests in R's survey package on the same warehouse (lib/r_baseline.py)."""
+    """The statistics stage's tests in R's survey package on the same warehouse (bench/r_baseline.py)."""
     figures = r_baseline.run(warehouse, work)
     if figures["max_abs_p_difference"] > R_AGREEMENT:
         raise RuntimeError(f"R's p-values differ from the warehouse's by {figures['max_abs_p_difference']:.3g}")
@@ -585,6 +583,3 @@ def main(argv: list[str] | None = None) -> int:
     print(table(results, r_note))
     return 0 if results else 1
 
-
-if __name__ == "__main__":
-    sys.exit(main())

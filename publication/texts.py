@@ -5,7 +5,7 @@ No Streamlit here: the workbook is written by the publish stage, outside any Str
 
 from __future__ import annotations
 
-import re
+import math
 
 SYNTHETIC_TITLE = "Let op: synthetische gegevens."
 SYNTHETIC_BODY = (
@@ -14,16 +14,23 @@ SYNTHETIC_BODY = (
 )
 SYNTHETIC_TEXT = f"{SYNTHETIC_TITLE} {SYNTHETIC_BODY}"
 
-# The publication log writes its quality summary in English (for data engineers): `12 checks: 0 errors, 1 warnings`.
-_QUALITY_SUMMARY = re.compile(r"(\d+) checks: (\d+) errors, (\d+) warnings")
+
+def _count(value: object) -> int | None:
+    """A count from the log, or None when the log has none (a publication logged before the column existed)."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
 
 
-def dutch_quality_summary(summary: str) -> str:
-    """The publication log's `N checks: E errors, W warnings` in Dutch; any other text as it is."""
-    found = _QUALITY_SUMMARY.fullmatch(summary.strip()) if summary else None
-    if not found:
-        return summary
-    checks, errors, warnings = (int(number) for number in found.groups())
+def dutch_quality_summary(checks: object, errors: object, warnings: object) -> str:
+    """The quality evaluation's counts in Dutch (`12 controles: 0 fouten, 1 waarschuwing`); a dash when unknown."""
+    counted = [_count(value) for value in (checks, errors, warnings)]
+    if None in counted:
+        return "–"
+    checks, errors, warnings = counted
     return (
         f"{checks} controles: {errors} {'fout' if errors == 1 else 'fouten'}, "
         f"{warnings} {'waarschuwing' if warnings == 1 else 'waarschuwingen'}"

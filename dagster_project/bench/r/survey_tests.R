@@ -1,6 +1,6 @@
 # The statistics stage's significance tests run again in R's survey package: the baseline of `make bench`.
-# Called by dagster_project/lib/r_baseline.py, which writes the inputs and joins the output:
-#   Rscript dagster_project/bench_r/survey_tests.R ANSWERS PLAN RESULTS TIMING
+# Called by dagster_project/bench/r_baseline.py, which writes the inputs and joins the output:
+#   Rscript dagster_project/bench/r/survey_tests.R ANSWERS PLAN RESULTS TIMING
 #
 # ANSWERS (CSV): one row per respondent and item answered, as intermediate.int_significance_answers has
 #   them: wave, respondent_group, item_id, y (the answer code, or the grade's value), weight,
