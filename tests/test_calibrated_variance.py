@@ -143,3 +143,26 @@ def test_calibration_shrinks_the_standard_errors_of_shares_that_lean_on_the_stra
     # On the reference itself: the calibrated standard error differs from the fixed one, mostly smaller.
     shares = pd.read_csv(REFERENCE_DIR / "r_calibrated_shares.csv")
     assert (shares["standard_error"] > 0).mean() > 0.9
+
+
+def test_the_warehouse_publishes_the_calibrated_intervals_of_r_and_the_effective_base(con):
+    marts = con.execute(
+        "select wave, respondent_group, item_id, answer_code::varchar as answer_code, standard_error_calibrated, "
+        "share, ci_low_calibrated, ci_high_calibrated, effective_n, design_effect, base_n "
+        "from marts.agg_answer_share where answer_grouping is null"
+    ).df()
+    expected = pd.read_csv(REFERENCE_DIR / "r_calibrated_shares.csv", dtype={"answer_code": "string"})
+    shares = expected[expected["answer_code"].notna()].merge(
+        marts, on=["wave", "respondent_group", "item_id", "answer_code"], validate="one_to_one"
+    )
+    assert len(shares) == expected["answer_code"].notna().sum()
+    assert (shares["standard_error_calibrated"] - shares["standard_error"]).abs().max() < TOLERANCE
+    assert np.allclose(
+        shares["ci_low_calibrated"], (shares["share"] - 1.959963984540054 * shares["standard_error"]).clip(0)
+    )
+    assert marts["standard_error_calibrated"].notna().all()
+    assert ((marts["effective_n"] <= marts["base_n"] + 1e-9) & (marts["design_effect"] >= 1 - 1e-12)).all()
+    means = con.execute("select wave, respondent_group, item_id, standard_error_calibrated from marts.agg_numeric").df()
+    numeric = expected[expected["answer_code"].isna()].merge(means, on=["wave", "respondent_group", "item_id"])
+    assert len(numeric) == len(means) > 0
+    assert (numeric["standard_error_calibrated"] - numeric["standard_error"]).abs().max() < TOLERANCE

@@ -269,6 +269,8 @@ def test_the_stats_tables_are_the_tests_of_the_sql_cells_and_agree_with_the_answ
     # The wave changes read the comparability grades too, as the asset does.
     grades = (significance.load_comparability(con),) if table == "test_wave_change" else ()
     stored = con.execute(f"select * from stats.{table}").df()
+    # The calibrated methods read int_calibration_cells (tests/test_calibrated_variance.py); here the rest.
+    stored = stored[~stored["method"].isin(significance.CALIBRATED.values())].reset_index(drop=True)
     from_cells = compute(significance.load_cells(con), significance.DEFAULT_MIN_BASE, groupings, *grades)
     from_answers = compute(significance.load_answers(con), significance.DEFAULT_MIN_BASE, groupings, *grades)
     assert list(stored.columns) == list(from_cells.columns) == list(from_answers.columns)

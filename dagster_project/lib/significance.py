@@ -25,6 +25,11 @@ item, kindcentrum flag and answer, the number of respondents, their sum of weigh
 weights, and `survey_tests` computes every statistic from those (docs/statistics.md, "From cell
 sums"). A wave pair adds up the kindcentrum flags of its cells; a kindcentrum comparison takes the
 cells with a flag. The test statistics themselves are in `survey_tests`.
+
+Under the calibrated design (R's raked calibration, `calibrated_variance`) every default test runs once
+more as a method of its own, `rao_scott_f_calibrated` and `svyttest_calibrated`, from
+`intermediate.int_calibration_cells` (the same sums split by calibration cell, with the respondents who
+did not answer). Which variance the default methods use is the dbt var `default_variance`.
 """
 
 from __future__ import annotations
@@ -37,14 +42,27 @@ import numpy as np
 import pandas as pd
 from scipy.stats import false_discovery_control
 
-from dagster_project.lib import survey_tests
+from dagster_project.lib import calibrated_variance, survey_tests
 from publication import settings
 
 DEFAULT_MIN_BASE = settings.MIN_TEST_BASE
 ALPHA = 0.05
 CATEGORICAL_METHODS = ("rao_scott_f", "pearson_weighted")
 NUMERIC_METHODS = ("svyttest",)
-DEFAULT_METHODS = ("rao_scott_f", "svyttest")
+CALIBRATED = calibrated_variance.CALIBRATED_METHODS  # the fixed-weight method -> its calibrated twin
+VARIANCES = ("fixed", "calibrated")
+DEFAULT_VARIANCE = settings.dbt_vars().get("default_variance", "fixed")
+if DEFAULT_VARIANCE not in VARIANCES:
+    raise ValueError(f"dbt var default_variance is {DEFAULT_VARIANCE!r}, expected one of {VARIANCES}")
+
+
+def default_methods(variance: str = DEFAULT_VARIANCE) -> tuple[str, ...]:
+    """The methods whose rows are the default (`is_default_method`) under a variance setting."""
+    fixed = ("rao_scott_f", "svyttest")
+    return fixed if variance == "fixed" else tuple(CALIBRATED[method] for method in fixed)
+
+
+DEFAULT_METHODS = default_methods()
 KINDCENTRUM_ITEM = settings.KINDCENTRUM_ITEM
 
 # The cell sums as dbt aggregates them (intermediate.int_significance_cells), in a fixed row order:
@@ -58,6 +76,12 @@ order by wave, respondent_group, item_id, is_kindcentrum nulls first, answer_cod
 ANSWERS_QUERY = """
 select * from intermediate.int_significance_answers
 order by wave, respondent_group, item_id, respondent_id
+"""
+# The same sums per calibration cell, with the non-answerers (intermediate.int_calibration_cells).
+CALIBRATION_CELLS_QUERY = """
+select * from intermediate.int_calibration_cells
+order by wave, respondent_group, item_id, is_kindcentrum nulls first, calibration_cell, is_answered,
+    answer_code, answer_value
 """
 # What identifies a cell: the columns of int_significance_cells before its sums.
 CELL_KEY = [
@@ -78,6 +102,11 @@ TREND_BREAK_GRADE = "C"
 def load_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
     """The sums per wave, group, item, kindcentrum flag and answer: what the tests read."""
     return con.execute(CELLS_QUERY).df()
+
+
+def load_calibration_cells(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
+    """The sums per calibration cell, answers and non-answers: what the calibrated tests read."""
+    return con.execute(CALIBRATION_CELLS_QUERY).df()
 
 
 def load_answers(con: duckdb.DuckDBPyConnection) -> pd.DataFrame:
@@ -146,6 +175,7 @@ class Sides:
     label_b: object  # the compared side: the later wave, or the kindcentra
     in_b: np.ndarray  # per cell row, whether it is on side b
     strata: np.ndarray | None  # wave as stratum when waves are pooled
+    calibrated: calibrated_variance.CalibratedCells | None = None  # the calibrated design's rows, if given
 
 
 def _tests_of_item(
@@ -176,16 +206,21 @@ def _tests_of_item(
     n_a, n_b = cells.n_a, cells.n_b
     common = {"question_id": item["question_id"].iloc[0], "item_id": item["item_id"].iloc[0], "n_a": n_a, "n_b": n_b}
 
+    # A plan entry's recode turns answer values into what is tested (None: the values as they are).
     codes = cells.value
+    numeric_methods, categorical_methods = NUMERIC_METHODS, CATEGORICAL_METHODS
+    if sides.calibrated is not None:
+        numeric_methods = (*NUMERIC_METHODS, CALIBRATED["svyttest"])
+        categorical_methods = (*CATEGORICAL_METHODS, CALIBRATED["rao_scott_f"])
     if numeric:
-        plan = [(None, None, None, NUMERIC_METHODS)]
+        plan = [(None, None, None, numeric_methods)]
     elif qtype == "multi":
-        plan = [(1, None, codes == 1, CATEGORICAL_METHODS)]
+        plan = [(1, None, _equals(1), categorical_methods)]
     else:
-        plan = [(None, None, None, CATEGORICAL_METHODS)]
-        plan += [(int(code), None, codes == code, CATEGORICAL_METHODS) for code in np.unique(codes)]
+        plan = [(None, None, None, categorical_methods)]
+        plan += [(int(code), None, _equals(code), categorical_methods) for code in np.unique(codes)]
         for grouping, members in groupings.get(common["question_id"], []):
-            plan.append((None, grouping, np.isin(codes, members), CATEGORICAL_METHODS))
+            plan.append((None, grouping, _member_of(members), categorical_methods))
 
     reason = not_tested
     if reason is None and min(n_a, n_b) < min_base:
@@ -203,12 +238,18 @@ def _tests_of_item(
                 }
         return
 
-    for answer_code, grouping, chosen, methods in plan:
-        tested = cells if chosen is None else cells.recode(chosen.astype(float))
+    for answer_code, grouping, recode, methods in plan:
+        tested = cells if recode is None else cells.recode(recode(codes).astype(float))
+        calibrated = sides.calibrated
+        if calibrated is not None and recode is not None:
+            calibrated = calibrated.recode(recode(calibrated.value).astype(float))
         # Every test computes its effect size; a whole question has one per answer code, not one of its own.
-        whole_question = chosen is None and not numeric
+        whole_question = recode is None and not numeric
         for method in methods:
-            result = survey_tests.run_test_cells(method, tested)
+            if method in CALIBRATED.values():
+                result = calibrated_variance.run_test(method, calibrated)
+            else:
+                result = survey_tests.run_test_cells(method, tested)
             effect = None if whole_question else result.effect
             yield {
                 **common,
@@ -229,6 +270,39 @@ def _tests_of_item(
                 "min_detectable_difference": getattr(effect, "mdd", None),
                 "cohens_d": getattr(effect, "cohens_d", None),
             }
+
+
+def _equals(code: float):
+    """The recode of a 2x2: 1 for the code, 0 for the rest."""
+    return lambda values: values == code
+
+
+def _member_of(members: tuple[int, ...]):
+    """The recode of a combined answer: 1 for its codes, 0 for the rest."""
+    return lambda values: np.isin(values, members)
+
+
+def calibrated_cells(
+    rows: pd.DataFrame, numeric: bool, in_domain: np.ndarray, in_b: np.ndarray, stratum: np.ndarray, levels: tuple
+) -> calibrated_variance.CalibratedCells:
+    """The calibrated design's rows of one comparison of one item, from `load_calibration_cells` rows.
+
+    Each wave is its own calibration block; `in_domain` marks the rows of respondents compared (the
+    answerers, with a kindcentrum flag for that comparison), `in_b` their side.
+    """
+    value = rows["answer_value" if numeric else "answer_code"].to_numpy(float)
+    return calibrated_variance.CalibratedCells.of(
+        stratum,
+        rows["wave"].to_numpy(),
+        rows["calibration_cell"].to_numpy(),
+        in_domain,
+        in_b,
+        np.nan_to_num(value),
+        rows["n"].to_numpy(),
+        rows["weight_sum"].to_numpy(float),
+        rows["weight_squares"].to_numpy(float),
+        levels,
+    )
 
 
 def adjust(frame: pd.DataFrame, family: list[str]) -> pd.DataFrame:
@@ -271,20 +345,31 @@ def _finish(rows: list[dict], renames: dict[str, str], family: list[str], column
     return adjust(frame, family)[columns]
 
 
+def _by_item(calibration: pd.DataFrame | None) -> dict:
+    """Calibration rows per (respondent_group, item_id), empty without them."""
+    if calibration is None:
+        return {}
+    return dict(tuple(calibration.groupby(["respondent_group", "item_id"], sort=False)))
+
+
 def wave_change_tests(
     cells: pd.DataFrame,
     min_base: int = DEFAULT_MIN_BASE,
     groupings: Groupings | None = None,
     comparability: Comparability | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Each wave against the previous one, per group and item asked in both; combined answers too.
 
     `cells` as `load_cells` returns them (answers as `load_answers` returns them are added up first).
     `comparability` as `load_comparability` returns it: each row gets its pair's grade (null without
     one), and a grade-C pair is not tested (every planned row kept, with the break as the reason).
+    `calibration` as `load_calibration_cells` returns it adds the calibrated methods: both waves' every
+    respondent, wave as stratum and as calibration block, the answerers compared.
     """
     comparability = comparability or {}
     cells = _as_cells(cells)
+    calibration_by_item = _by_item(calibration)
     rows = []
     for group, in_group in cells.groupby("respondent_group", sort=False):
         waves = sorted(in_group["wave"].unique())
@@ -294,8 +379,17 @@ def wave_change_tests(
                 if item["wave"].nunique() < 2:
                     continue  # asked in one of the two waves only
                 wave = item["wave"].to_numpy()
+                calibrated = None
+                if (group, item_id) in calibration_by_item:
+                    design = calibration_by_item[(group, item_id)]
+                    design = design[design["wave"].isin([wave_from, wave_to])]
+                    design_wave = design["wave"].to_numpy()
+                    calibrated = calibrated_cells(
+                        design, item["question_type"].iloc[0] == "numeric", design["is_answered"].to_numpy(bool),
+                        design_wave == wave_to, design_wave, (int(wave_from), int(wave_to)),
+                    )  # fmt: skip
                 # The kindcentrum flags of one wave and answer are cells of one stratum: Cells.of adds them up.
-                sides = Sides(int(wave_from), int(wave_to), in_b=wave == wave_to, strata=wave)
+                sides = Sides(int(wave_from), int(wave_to), in_b=wave == wave_to, strata=wave, calibrated=calibrated)
                 grade, reason = comparability.get((group, item_id, int(wave_from), int(wave_to)), (None, None))
                 not_tested = trend_break_reason(reason) if grade == TREND_BREAK_GRADE else None
                 pair_columns = {"respondent_group": group, "wave_from": int(wave_from), "wave_to": int(wave_to)}
@@ -306,24 +400,81 @@ def wave_change_tests(
 
 
 def subgroup_tests(
-    cells: pd.DataFrame, min_base: int = DEFAULT_MIN_BASE, groupings: Groupings | None = None
+    cells: pd.DataFrame,
+    min_base: int = DEFAULT_MIN_BASE,
+    groupings: Groupings | None = None,
+    calibration: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Kindcentra against the rest within each wave, per group asked the noemer question, every item.
 
     `cells` as `load_cells` returns them (answers as `load_answers` returns them are added up first).
+    `calibration` as `load_calibration_cells` returns it adds the calibrated methods: every respondent
+    of the wave, those who answered the item and noemer compared.
     """
     cells = _as_cells(cells)
+    calibration_by_item = _by_item(calibration)
     rows = []
     asked = cells[cells["is_kindcentrum"].notna()]
     for (group, wave), in_wave in asked.groupby(["respondent_group", "wave"], sort=False):
         for item_id, item in in_wave.groupby("item_id", sort=False):
             if item_id == KINDCENTRUM_ITEM:
                 continue  # the question that defines the subgroup
-            sides = Sides(False, True, in_b=item["is_kindcentrum"].astype(bool).to_numpy(), strata=None)
+            calibrated = None
+            if (group, item_id) in calibration_by_item:
+                design = calibration_by_item[(group, item_id)]
+                design = design[design["wave"] == wave]
+                flag = design["is_kindcentrum"]
+                calibrated = calibrated_cells(
+                    design, item["question_type"].iloc[0] == "numeric",
+                    design["is_answered"].to_numpy(bool) & flag.notna().to_numpy(),
+                    flag.fillna(False).astype(bool).to_numpy(), np.zeros(len(design)), (False, True),
+                )  # fmt: skip
+            sides = Sides(
+                False, True, in_b=item["is_kindcentrum"].astype(bool).to_numpy(), strata=None, calibrated=calibrated
+            )
             for row in _tests_of_item(item, sides, min_base, groupings or {}):
                 rows.append({"respondent_group": group, "wave": int(wave), "subgroup": "kindcentrum", **row})
     renames = {"n_a": "n_out", "n_b": "n_in", "value_a": "value_out", "value_b": "value_in"}
     return _finish(rows, renames, ["respondent_group", "wave", "subgroup", "method"], SUBGROUP_COLUMNS)
+
+
+STANDARD_ERROR_COLUMNS = ["wave", "respondent_group", "item_id", "answer_code", "answer_grouping", "standard_error"]
+
+
+def calibrated_standard_errors(calibration: pd.DataFrame, groupings: Groupings | None = None) -> pd.DataFrame:
+    """The calibrated standard error of every share and mean of `agg_answer_share` and `agg_numeric`.
+
+    One row per wave, group, item and answer code chosen, per combined answer, and per numeric item
+    (answer code and grouping null): each a domain mean of one wave and group's calibrated design
+    (R: SE(svymean(~I(y == code), subset(design, answered)))). A code nobody chose has a standard
+    error of exactly 0 under any design and no row here.
+    """
+    rows = []
+    groupings = groupings or {}
+    for (wave, group, item_id), design in calibration.groupby(["wave", "respondent_group", "item_id"], sort=False):
+        answered = design["is_answered"].to_numpy(bool)
+        one_side = (np.zeros(len(design), dtype=bool), np.zeros(len(design)), (None, None))
+        key = {"wave": int(wave), "respondent_group": group, "item_id": item_id}
+        if design["question_type"].iloc[0] == "numeric":
+            values = calibrated_cells(design, True, answered, *one_side)
+            rows.append({**key, "standard_error": calibrated_variance.mean_standard_error(values)})
+        # The shares of every code, the grade's values too (agg_answer_share has them).
+        cells = calibrated_cells(design, False, answered, *one_side)
+        values = cells.value[cells.in_domain]
+        for code in np.unique(values):
+            chosen = cells.recode((cells.value == code).astype(float))
+            rows.append(
+                {**key, "answer_code": int(code), "standard_error": calibrated_variance.mean_standard_error(chosen)}
+            )
+        for grouping, members in groupings.get(design["question_id"].iloc[0], []):
+            chosen = cells.recode(np.isin(cells.value, members).astype(float))
+            rows.append(
+                {**key, "answer_grouping": grouping, "standard_error": calibrated_variance.mean_standard_error(chosen)}
+            )
+    frame = pd.DataFrame(rows).reindex(columns=STANDARD_ERROR_COLUMNS)
+    frame["answer_code"] = frame["answer_code"].astype("Int64")
+    frame["answer_grouping"] = frame["answer_grouping"].astype("string")
+    return frame
 
 
 def replace_table(con: duckdb.DuckDBPyConnection, name: str, frame: pd.DataFrame) -> None:

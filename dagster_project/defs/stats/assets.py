@@ -1,7 +1,8 @@
 """Significance test assets: `stats.test_wave_change` and `stats.test_subgroup`.
 
-They read the dbt table `intermediate.int_significance_cells` (per-cell sums of the answers: a few
-thousand rows whatever the number of respondents), the codebook's combined answers and, for the wave
+They read the dbt tables `intermediate.int_significance_cells` (per-cell sums of the answers: a few
+thousand rows whatever the number of respondents) and `intermediate.int_calibration_cells` (the same
+per calibration cell, for the calibrated methods), the codebook's combined answers and, for the wave
 changes, the codebook's comparability grades (a grade-C pair is a trend break, not tested), and write
 schema `stats`, which dbt declares as a
 source: the marts `test_wave_change` and `test_subgroup` are dbt models over it (typed, documented,
@@ -17,9 +18,13 @@ from dagster_dbt import get_asset_key_for_model
 
 from dagster_project.defs.dbt.assets import warehouse_dbt_models
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
+from dagster_project.lib.robustness import MARGINS_QUERY, TRIM_WEIGHT_MULTIPLE, robustness_panel
 from dagster_project.lib.significance import (
     DEFAULT_MIN_BASE,
+    DEFAULT_VARIANCE,
     SCHEMA,
+    calibrated_standard_errors,
+    load_calibration_cells,
     load_cells,
     load_comparability,
     load_groupings,
@@ -29,9 +34,10 @@ from dagster_project.lib.significance import (
 )
 from dagster_project.lib.stages import WAREHOUSE_WRITER_POOL
 
-# What both sets of tests read: the cell sums and the combined answers (a codebook seed).
+# What both sets of tests read: the cell sums (also per calibration cell) and the combined answers.
 _UPSTREAM = [
     get_asset_key_for_model([warehouse_dbt_models], "int_significance_cells"),
+    get_asset_key_for_model([warehouse_dbt_models], "int_calibration_cells"),
     get_asset_key_for_model([warehouse_dbt_models], "codebook_answer_groupings"),
 ]
 # A regraded pair changes the wave-change tests without a change in the cells.
@@ -56,11 +62,13 @@ def _summary(frame: pd.DataFrame) -> dict:
 
 
 def _wave_changes(con: duckdb.DuckDBPyConnection, min_base: int) -> pd.DataFrame:
-    return wave_change_tests(load_cells(con), min_base, load_groupings(con), load_comparability(con))
+    return wave_change_tests(
+        load_cells(con), min_base, load_groupings(con), load_comparability(con), load_calibration_cells(con)
+    )
 
 
 def _subgroups(con: duckdb.DuckDBPyConnection, min_base: int) -> pd.DataFrame:
-    return subgroup_tests(load_cells(con), min_base, load_groupings(con))
+    return subgroup_tests(load_cells(con), min_base, load_groupings(con), load_calibration_cells(con))
 
 
 def _test_asset(
@@ -102,3 +110,50 @@ test_subgroup = _test_asset(
     "Kindcentra against the rest within each wave, every item and combined answer, both methods.",
     _UPSTREAM,
 )
+
+
+@dg.asset(
+    key=[SCHEMA, "calibrated_standard_errors"],
+    deps=_UPSTREAM,
+    group_name="stats",
+    pool=WAREHOUSE_WRITER_POOL,
+    description="The calibrated standard error of every share and mean (agg_answer_share, agg_numeric): a "
+    "domain mean of each wave's raked calibrated design, from the sums per calibration cell.",
+    automation_condition=AFTER_UPSTREAM,
+)
+def calibrated_standard_errors_asset(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        frame = calibrated_standard_errors(load_calibration_cells(con), load_groupings(con))
+        replace_table(con, "calibrated_standard_errors", frame)
+    context.log.info(f"{len(frame)} calibrated standard errors written to {SCHEMA}.calibrated_standard_errors")
+    return dg.MaterializeResult(metadata={"rows": len(frame)})
+
+
+@dg.asset(
+    key=[SCHEMA, "robustness"],
+    deps=[
+        *_UPSTREAM,
+        dg.AssetKey([SCHEMA, "test_wave_change"]),
+        dg.AssetKey([SCHEMA, "test_subgroup"]),
+        get_asset_key_for_model([warehouse_dbt_models], "weighting_margins"),
+    ],
+    group_name="stats",
+    pool=WAREHOUSE_WRITER_POOL,
+    description="Every significant finding of the default method with its p-value unweighted, with fixed "
+    "weights, under the calibrated design and with trimmed weights; robust when significant under all four.",
+    automation_condition=AFTER_UPSTREAM,
+)
+def robustness(context: dg.AssetExecutionContext, warehouse: WarehouseResource):
+    with warehouse.connect() as con:
+        frame = robustness_panel(
+            con.execute(f"select * from {SCHEMA}.test_wave_change").df(),
+            con.execute(f"select * from {SCHEMA}.test_subgroup").df(),
+            load_calibration_cells(con),
+            con.execute(MARGINS_QUERY).df(),
+            load_groupings(con),
+            TRIM_WEIGHT_MULTIPLE,
+            DEFAULT_VARIANCE,
+        )
+        replace_table(con, "robustness", frame)
+    context.log.info(f"{len(frame)} findings written to {SCHEMA}.robustness, {int(frame['robust'].sum())} robust")
+    return dg.MaterializeResult(metadata={"findings": len(frame), "robust": int(frame["robust"].sum())})

@@ -1,81 +1,62 @@
--- One row per wave, group and numeric item (the 1-10 grade): the weighted mean with a 95% interval,
--- linearised as R's svymean on svydesign(ids = ~1, weights = ~weight), interval mean +/- z * se.
+-- One row per wave, group and numeric item (the 1-10 grade): the weighted mean with its 95% interval
+-- under fixed weights (int_numeric_means) and under the raked calibrated design (standard error from the
+-- statistics stage, stats.calibrated_standard_errors), Kish's effective n = (sum w)^2 / sum w^2, the
+-- design effect of the weighting n / effective n, and the smallest difference from another mean with the
+-- same spread on an equal effective base that a two-sided test at 5% would find with 80% power.
 
 with
 
-answers as (
-
-    select * from {{ ref('fct_answer') }}
-    where answer_value is not null
-
-),
-
 means as (
 
-    select
-        wave,
-        respondent_group,
-        question_id,
-        item_id,
-        count(*) as n,
-        {{ exact_sum("weight") }} as weight_total,
-        {{ exact_sum("weight * answer_value") }} / weight_total as mean
-    from answers
-    group by all
+    select * from {{ ref('int_numeric_means') }}
 
 ),
 
-spread as (
+calibrated as (
+
+    select * from {{ source('stats', 'calibrated_standard_errors') }}
+    where answer_code is null and answer_grouping is null
+
+),
+
+joined as (
 
     select
-        means.wave,
-        means.respondent_group,
-        means.item_id,
-        {{ exact_sum("power(answers.weight * (answers.answer_value - means.mean), 2)") }} as weighted_squares,
-        sqrt(
-            {{ exact_sum("answers.weight * power(answers.answer_value - means.mean, 2)") }}
-            / {{ exact_sum("answers.weight") }}
-        ) as standard_deviation
-    from answers
-    inner join means
+        means.*,
+        calibrated.standard_error as standard_error_calibrated,
+        power(means.weight_total, 2) / means.weight_squares as effective_n
+    from means
+    left join calibrated
         on
-            answers.wave = means.wave
-            and answers.respondent_group = means.respondent_group
-            and answers.item_id = means.item_id
-    group by all
-
-),
-
-group_labels as (
-
-    select * from {{ ref('labels_respondent_groups') }}
+            means.wave = calibrated.wave
+            and means.respondent_group = calibrated.respondent_group
+            and means.item_id = calibrated.item_id
 
 ),
 
 final as (
 
     select
-        means.wave,
-        means.respondent_group,
-        means.question_id,
-        means.item_id,
-        means.n,
-        means.mean,
-        spread.standard_deviation,
-        case
-            when means.n > 1 then sqrt(means.n / (means.n - 1) * spread.weighted_squares) / means.weight_total
-        end as standard_error,
-        means.mean - {{ var('z_95') }} * standard_error as ci_low,
-        means.mean + {{ var('z_95') }} * standard_error as ci_high,
-        means.n < {{ var('small_base') }} as is_small_base,
-        group_labels.label_nl as group_label
-    from means
-    inner join spread
-        on
-            means.wave = spread.wave
-            and means.respondent_group = spread.respondent_group
-            and means.item_id = spread.item_id
-    left join group_labels on means.respondent_group = group_labels.respondent_group
+        wave,
+        respondent_group,
+        question_id,
+        item_id,
+        n,
+        mean,
+        standard_deviation,
+        standard_error,
+        ci_low,
+        ci_high,
+        is_small_base,
+        group_label,
+        standard_error_calibrated,
+        mean - {{ var('z_95') }} * standard_error_calibrated as ci_low_calibrated,
+        mean + {{ var('z_95') }} * standard_error_calibrated as ci_high_calibrated,
+        effective_n,
+        n / effective_n as design_effect,
+        ({{ var('z_95') }} + {{ var('z_power_80') }}) * sqrt(2 / effective_n) * standard_deviation
+            as min_detectable_difference
+    from joined
 
 )
 
