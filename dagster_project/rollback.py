@@ -11,11 +11,11 @@ from __future__ import annotations
 import sys
 
 from dagster_project.lib import paths
-from dagster_project.lib.publish import PublishRefused, rollback, workbook_path
+from dagster_project.lib.publish import PublishRefused, factsheet_path, rollback, workbook_path
 
 
 def main() -> int:
-    """Roll SERVING_PATH, ANALYST_PATH and the workbook back to the kept previous ones; print what is served now."""
+    """Roll SERVING_PATH, ANALYST_PATH, the workbook and the factsheet back to the kept previous ones; print them."""
     serving, analyst = paths.serving_path(), paths.analyst_path()
     try:
         publication_id = rollback(serving, analyst)
@@ -27,6 +27,8 @@ def main() -> int:
     print(f"  analyst copy: {analyst}")
     workbook = workbook_path(serving)
     print(f"  tabellenrapport: {workbook}" if workbook.exists() else "  tabellenrapport: none for this publication")
+    factsheet = factsheet_path(serving)
+    print(f"  factsheet:       {factsheet}" if factsheet.exists() else "  factsheet:       none for this publication")
     return 0
 
 

@@ -57,6 +57,7 @@ def _print_publication(serving: Path, analyst: Path) -> tuple[int, str]:
     print(f"  serving copy: {serving}  (the viewer's; no respondent rows)")
     print(f"  analyst copy: {analyst}  (all marts; open it read-only)")
     print(f"  workbook:     {publish.workbook_path(serving)}  (the tabellenrapport, a sheet per chapter)")
+    print(f"  factsheet:    {publish.factsheet_path(serving)}  (the Overzicht's blocks for the newest wave, PDF)")
     print(f"Quality: {quality.summary_line(results)}")
     for severity in quality.SEVERITIES:
         for line in quality.describe_failures(results, severity):
@@ -132,7 +133,9 @@ def _build(
     print(table.to_string())
     print("\nMarts (rows): " + ", ".join(f"{name} {rows}" for name, rows in marts))
     publication_id, published_at = _print_publication(serving, analyst)
-    fingerprint.write_record(warehouse, inputs, publication_id, published_at, publish.workbook_path(serving))
+    fingerprint.write_record(
+        warehouse, inputs, publication_id, published_at, publish.workbook_path(serving), publish.factsheet_path(serving)
+    )
     print(f"\nWarehouse: {warehouse}  ({time.perf_counter() - started:.1f}s)")
     return 0
 

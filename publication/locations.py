@@ -18,6 +18,7 @@ DBT_DIR = Path(os.environ.get("DBT_PROJECT_DIR") or PROJECT_ROOT / "dbt").expand
 DEFAULT_SERVING_PATH = DATA_DIR / "published" / "serving.duckdb"
 DEFAULT_ANALYST_PATH = DATA_DIR / "published" / "analyst.duckdb"
 WORKBOOK_NAME = "tabellenrapport.xlsx"
+FACTSHEET_NAME = "factsheet.pdf"
 
 
 def absolute(value: str | os.PathLike[str]) -> Path:
@@ -38,3 +39,8 @@ def analyst_path() -> Path:
 def workbook_path(serving: Path) -> Path:
     """Where the tabellenrapport workbook of a serving copy is published: beside it."""
     return serving.with_name(WORKBOOK_NAME)
+
+
+def factsheet_path(serving: Path) -> Path:
+    """Where the factsheet PDF of a serving copy is published: beside it."""
+    return serving.with_name(FACTSHEET_NAME)

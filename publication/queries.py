@@ -119,6 +119,44 @@ _OVERZICHT: dict[str, str] = {
 }
 
 # --------------------------------------------------------------------------------------------------
+# Factsheet: the blocks of Overzicht and of the factsheet PDF (publication/factsheet_blocks.py)
+
+_FACTSHEET: dict[str, str] = {
+    # Every answer row of the blocks' questions up to $wave, with the catalogue's one wording of the item
+    # (a chart's shared axis), each group's own wording (item_text) and the kindcentrum test's bases.
+    "factsheet_shares": """
+        select s.wave, s.respondent_group, s.group_label, s.group_sort_order, s.question_id, s.item_id,
+               c.item_text as item_label, s.item_text, c.has_open_answer, s.answer_code, s.answer_grouping,
+               s.answer_label, s.answer_sort_order, s.share_pct as value, s.ci_low_pct as ci_low,
+               s.ci_high_pct as ci_high, s.base_n, s.change_since_previous_wave, s.kindcentrum_difference,
+               s.kindcentrum_share_pct as kindcentrum_value, s.other_share_pct as other_value, t.n_in, t.n_out
+        from marts.report_shares s
+        join marts.question_catalog c on c.question_id = s.question_id and c.item_id = s.item_id
+        left join marts.test_subgroup t
+          on t.wave = s.wave and t.respondent_group = s.respondent_group and t.question_id = s.question_id
+         and t.item_id = s.item_id and t.answer_code is not distinct from s.answer_code
+         and t.answer_grouping is not distinct from s.answer_grouping
+         and t.test_level in ('answer', 'combined answer') and t.subgroup = 'kindcentrum' and t.is_default_method
+        where s.wave <= $wave and list_contains($questions, s.question_id)
+        order by s.group_sort_order, s.wave, s.item_id, s.answer_sort_order
+    """,
+    # The same for the mean grade.
+    "factsheet_means": """
+        select m.wave, m.respondent_group, m.group_label, m.group_sort_order, m.question_id, m.item_id,
+               c.item_text as item_label, m.question_text as item_text, m.mean as value, m.ci_low, m.ci_high,
+               m.base_n, m.change_since_previous_wave, m.kindcentrum_difference,
+               m.kindcentrum_mean as kindcentrum_value, m.other_mean as other_value, t.n_in, t.n_out
+        from marts.report_means m
+        join marts.question_catalog c on c.question_id = m.question_id and c.item_id = m.item_id
+        left join marts.test_subgroup t
+          on t.wave = m.wave and t.respondent_group = m.respondent_group and t.question_id = m.question_id
+         and t.item_id = m.item_id and t.test_level = 'mean' and t.subgroup = 'kindcentrum' and t.is_default_method
+        where m.wave <= $wave and list_contains($questions, m.question_id)
+        order by m.group_sort_order, m.wave, m.item_id
+    """,
+}
+
+# --------------------------------------------------------------------------------------------------
 # Vragen
 
 _VRAGEN: dict[str, str] = {
@@ -457,6 +495,7 @@ _TABELLENRAPPORT: dict[str, str] = {
 QUERIES: dict[str, str] = {
     **_COMMON,
     **_OVERZICHT,
+    **_FACTSHEET,
     **_VRAGEN,
     **_TRENDS,
     **_KINDCENTRA,

@@ -67,6 +67,8 @@ SHEET_NAME_LIMIT = 31
 _FORBIDDEN_IN_SHEET_NAMES = re.compile(r"[\[\]:*?/\\]")
 
 LABEL_WIDTH = 62
+FROZEN_ROWS = 2  # the chapter title and the note under it
+A4 = 9  # xlsxwriter's paper code
 VALUE_WIDTH = 8
 MARK_WIDTH = 9
 
@@ -299,6 +301,13 @@ def write_chapter(sheet: Worksheet, chapter: str, questions: list[Question], for
         sheet.set_column(2 + 2 * index, 2 + 2 * index, MARK_WIDTH)
     sheet.write(0, 0, chapter, formats.chapter)
     sheet.write(1, 0, "Gewogen percentages; n = ongewogen basis. De tekens staan uitgelegd op het voorblad.")
+    # The title rows and the label column stay in view while scrolling, and on paper every page is
+    # landscape A4, as wide as the sheet, under the repeated title rows.
+    sheet.freeze_panes(FROZEN_ROWS, 1)
+    sheet.set_landscape()
+    sheet.set_paper(A4)
+    sheet.fit_to_pages(1, 0)
+    sheet.repeat_rows(0, FROZEN_ROWS - 1)
     row, topic = 3, None
     for question in questions:
         if question.topic != topic:

@@ -20,6 +20,7 @@ import publication.workbook as tabellenrapport
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 from dagster_project.lib.publish import PublishRefused, publish, rollback
 from publication.base_policy import HIDDEN, MARKED, POLICY_TEXT
+from publication.locations import factsheet_path
 from publication.locations import workbook_path as published_workbook_path
 from publication.workbook import (
     CHANGE_MARKS,
@@ -283,7 +284,7 @@ def test_a_failing_workbook_refuses_the_publish_and_leaves_every_published_file_
     warehouse = copy_built(built, tmp_path)
     serving, analyst = published_paths(warehouse)
     workbook = published_workbook_path(serving)
-    before = {path: sha256(path) for path in (serving, analyst, workbook)}
+    before = {path: sha256(path) for path in (serving, analyst, workbook, factsheet_path(serving))}
 
     def half_written(serving_path: Path, out_path: Path) -> Path:
         Path(out_path).write_bytes(b"PK\x03\x04 half a workbook")
@@ -294,3 +295,14 @@ def test_a_failing_workbook_refuses_the_publish_and_leaves_every_published_file_
         publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
     assert {path: sha256(path) for path in before} == before
     assert sorted(path.name for path in serving.parent.iterdir()) == sorted(path.name for path in before)
+
+
+@pytest.mark.slow
+def test_every_chapter_sheet_freezes_its_title_rows_and_labels_and_prints_landscape_fit_to_width(chapters):
+    for sheet in chapters.values():
+        assert sheet.freeze_panes == "B3", sheet.title
+        assert sheet.page_setup.orientation == "landscape"
+        # one page wide (1 is Excel's default, which the file leaves out), as many pages tall as needed
+        assert sheet.page_setup.fitToWidth in (None, 1) and sheet.page_setup.fitToHeight == 0
+        assert sheet.sheet_properties.pageSetUpPr.fitToPage
+        assert sheet.print_title_rows == "$1:$2"

@@ -6,7 +6,7 @@ the pipeline's Python code (`dagster_project/`, and the viewer's table code the 
 workbook with), the pinned dependencies, and where it reads and writes. `make run` computes a sha256
 over all of them before it imports Dagster (which alone takes seconds) and compares it with the record
 the last successful `make run` left beside the warehouse (`<warehouse>.published-inputs.json`). When they
-are equal, the published copies and the workbook are still there, and the serving copy's latest
+are equal, the published copies, the workbook and the factsheet are still there, and the serving copy's latest
 publication is the recorded one (not a rollback, not a publish from the Dagster UI), nothing would
 change: `make run` says so and publishes nothing.
 
@@ -131,13 +131,21 @@ def forget(warehouse: Path) -> None:
     record_path(warehouse).unlink(missing_ok=True)
 
 
-def write_record(warehouse: Path, fingerprint: Fingerprint, publication_id: int, published_at: str, workbook: Path):
-    """Record a successful publication's fingerprint (written whole, then moved into place)."""
+def write_record(
+    warehouse: Path,
+    fingerprint: Fingerprint,
+    publication_id: int,
+    published_at: str,
+    workbook: Path,
+    factsheet: Path | None = None,
+):
+    """Record a successful publication's fingerprint and its documents (written whole, then moved into place)."""
     record = {
         "fingerprint": fingerprint.value,
         "publication_id": int(publication_id),
         "published_at": published_at,
         "workbook": str(workbook),
+        **({"factsheet": str(factsheet)} if factsheet is not None else {}),
         **fingerprint.context,
         "files": fingerprint.files,
     }
@@ -165,7 +173,9 @@ def unchanged_since_publication(
     fingerprint = compute(raw_dir, warehouse, serving, analyst, known=(record or {}).get("files"))
     if record is None or forced() or record["fingerprint"] != fingerprint.value:
         return None, fingerprint
-    copies = (warehouse, serving, analyst, Path(record.get("workbook", "")))
+    # A record from before the factsheet was published names no factsheet: it is not asked for then.
+    documents = [Path(record.get("workbook", "")), *([Path(record["factsheet"])] if "factsheet" in record else [])]
+    copies = (warehouse, serving, analyst, *documents)
     if not all(path.is_file() for path in copies):
         return None, fingerprint
     # A rollback or a publish from the Dagster UI since: the copies are not the recorded publication.

@@ -10,6 +10,8 @@ published file is written as a new file beside the old one, made durable and swa
 - analyst copy: every published table, respondent rows included.
 - tabellenrapport: the report's tables appendix as an Excel workbook beside the serving copy, written
   from the new serving copy by `publication.workbook` and swapped in with the copies.
+- factsheet: the Overzicht's blocks for the newest wave as a PDF beside the serving copy, written from
+  the new serving copy by `publication.factsheet` and swapped in with the copies and the workbook.
 
 What is published and the log's tables are the publication contract's (`publication.schema`); the
 log itself is `publication_log`, the errata `errata`.
@@ -17,6 +19,7 @@ log itself is `publication_log`, the errata `errata`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -36,11 +39,12 @@ from dagster_project.lib.atomic_files import (
 )
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
 from dagster_project.lib.raw_store import quote
+from publication import factsheet as factsheet_pdf
 from publication import workbook as tabellenrapport
-from publication.locations import workbook_path
+from publication.locations import factsheet_path, workbook_path
 from publication.schema import PUBLISHED_SCHEMAS, published_tables
 
-__all__ = ["Publication", "PublishRefused", "publish", "rollback", "workbook_path"]
+__all__ = ["Publication", "PublishRefused", "factsheet_path", "publish", "rollback", "workbook_path"]
 
 
 class PublishRefused(RuntimeError):
@@ -59,6 +63,7 @@ class Publication:
     n_changes: int
     quality_summary: str
     workbook_path: Path | None = None
+    factsheet_path: Path | None = None
 
 
 @dataclass(frozen=True)
@@ -105,19 +110,29 @@ def _write_copy(con: duckdb.DuckDBPyConnection, target: Path, tables: list[str],
     return staged
 
 
-def _write_workbook(serving_copy: Path, target: Path) -> Path:
-    """Write the tabellenrapport of a serving copy into a new file beside target; fsynced, not yet in place.
+def _write_document(write: Callable[[Path, Path], Path], serving_copy: Path, target: Path) -> Path:
+    """Write a document of a serving copy (`write(serving_copy, out_path)`) into a new file beside target.
 
-    A failure removes the half-written file and raises.
+    Fsynced, not yet in place. A failure removes the half-written file and raises.
     """
     staged = staged_beside(target)
     try:
-        tabellenrapport.write_workbook(serving_copy, staged)
+        write(serving_copy, staged)
         fsync_file(staged)
     except BaseException:
         staged.unlink(missing_ok=True)
         raise
     return staged
+
+
+def _write_workbook(serving_copy: Path, target: Path) -> Path:
+    """The tabellenrapport of a serving copy, staged beside target (see `_write_document`)."""
+    return _write_document(tabellenrapport.write_workbook, serving_copy, target)
+
+
+def _write_factsheet(serving_copy: Path, target: Path) -> Path:
+    """The factsheet PDF of a serving copy, staged beside target (see `_write_document`)."""
+    return _write_document(factsheet_pdf.write_factsheet, serving_copy, target)
 
 
 def _new_log_rows(
@@ -175,17 +190,22 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Pa
     log = publication_log.extended(log, _new_log_rows(con, publication_id, evaluation, changes, in_serving, raw_dir))
 
     # Every new file is complete before any replaces its predecessor: both copies, then the workbook
-    # made from the new serving copy, so that the three always describe the same publication.
+    # and the factsheet made from the new serving copy, so that the four always describe the same publication.
     staged_serving = _write_copy(con, serving_path, serving_tables, log)
     staged_analyst = _write_copy(con, analyst_path, analyst_tables, log)
-    workbook = workbook_path(serving_path)
-    try:
-        staged_workbook = _write_workbook(staged_serving, workbook)
-    except Exception as error:
-        for staged in (staged_serving, staged_analyst):
-            staged.unlink(missing_ok=True)
-        raise PublishRefused(f"not published: the tabellenrapport workbook could not be written: {error}") from error
-    for staged, target in ((staged_serving, serving_path), (staged_analyst, analyst_path), (staged_workbook, workbook)):
+    workbook, factsheet = workbook_path(serving_path), factsheet_path(serving_path)
+    staged_files = [(staged_serving, serving_path), (staged_analyst, analyst_path)]
+    for write, target, what in (
+        (_write_workbook, workbook, "the tabellenrapport workbook"),
+        (_write_factsheet, factsheet, "the factsheet PDF"),
+    ):
+        try:
+            staged_files.append((write(staged_serving, target), target))
+        except Exception as error:
+            for staged, _ in staged_files:
+                staged.unlink(missing_ok=True)
+            raise PublishRefused(f"not published: {what} could not be written: {error}") from error
+    for staged, target in staged_files:
         swap_in(staged, target)
     for folder in {serving_path.parent, analyst_path.parent}:
         fsync_folder(folder)
@@ -199,29 +219,31 @@ def publish(con: duckdb.DuckDBPyConnection, serving_path: Path, analyst_path: Pa
         len(changes),
         evaluation.summary,
         workbook,
+        factsheet,
     )
 
 
 def rollback(serving_path: Path, analyst_path: Path) -> int:
-    """Put the kept previous copies and workbook back in place, atomically each; return the publication now served.
+    """Put the kept previous copies, workbook and factsheet back in place, atomically each; return the publication.
 
     The rolled-back files become the new `.previous`, so a second rollback undoes the first. Every
-    file is staged before any is swapped. A publication kept from before the workbook was published
-    has no kept workbook: one is written from its serving copy (or, if that fails, none is served), so
-    the workbook never describes another publication than the copies.
+    file is staged before any is swapped. A publication kept from before the workbook (or the
+    factsheet) was published has none kept: one is written from its serving copy (or, if that fails,
+    none is served), so neither ever describes another publication than the copies.
     """
     for target in (serving_path, analyst_path):
         if not previous_path(target).exists():
             raise PublishRefused(f"no previous publication kept beside {target}: nothing to roll back to")
-    workbook = workbook_path(serving_path)
+    documents = ((workbook_path(serving_path), _write_workbook), (factsheet_path(serving_path), _write_factsheet))
     staged: dict[Path, Path | None] = {}
     try:
         for target in (serving_path, analyst_path):
             staged[target] = staged_copy_of(previous_path(target), target)
-        if previous_path(workbook).exists():
-            staged[workbook] = staged_copy_of(previous_path(workbook), workbook)
-        else:
-            staged[workbook] = _workbook_for_rollback(staged[serving_path], workbook)
+        for document, write in documents:
+            if previous_path(document).exists():
+                staged[document] = staged_copy_of(previous_path(document), document)
+            else:
+                staged[document] = _document_for_rollback(write, staged[serving_path], document)
     except BaseException:
         for path in staged.values():
             if path is not None:
@@ -238,12 +260,13 @@ def rollback(serving_path: Path, analyst_path: Path) -> int:
         return int(con.execute("select max(publication_id) from marts.publication").fetchone()[0])
 
 
-def _workbook_for_rollback(serving_copy: Path, target: Path) -> Path | None:
-    """A staged workbook of a rolled-back serving copy that has none kept; None if it cannot be written.
+def _document_for_rollback(write: Callable[[Path, Path], Path], serving_copy: Path, target: Path) -> Path | None:
+    """A staged document of a rolled-back serving copy that has none kept; None if it cannot be written.
 
-    A rollback must not fail for want of a workbook (the copies matter more): without one, none is served.
+    A rollback must not fail for want of a workbook or a factsheet (the copies matter more): without
+    one, none is served.
     """
     try:
-        return _write_workbook(serving_copy, target)
+        return write(serving_copy, target)
     except Exception:
         return None

@@ -1,43 +1,24 @@
-"""Overzicht: the report's factsheet rebuilt from the marts, for the wave a reader picks.
+"""Overzicht: the report's factsheet rebuilt from the marts, block by block, for the wave a reader picks.
 
-Key figures per group, the most named goals of schools and childcare organisations, and every significant
-change since the previous wave; each figure with its base and under the one small-base policy.
+The blocks, their figures and their charts are the publication contract's (`publication.factsheet_blocks`,
+`publication.factsheet_charts`), the same the factsheet PDF is made of, which this page offers for download.
+Every figure carries its base and a link to its question on the Vragen page; a significant change is a
+grey badge (a change is not good or bad in itself); the small-base rule is folded away at the foot.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pandas as pd
 import streamlit as st
 
-from publication.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
+from publication import factsheet_blocks, factsheet_charts, locations
+from publication.base_policy import HIDDEN, MARKED, POLICY_TEXT, STATUS_COLUMN
+from publication.factsheet_blocks import Block
 from streamlit_app import address, data, widgets
 
-
-@dataclass(frozen=True)
-class KeyShare:
-    """One key share of the factsheet: a question and the answer, or combined answer, it counts."""
-
-    question_id: str
-    label: str
-    answer_code: int | None = None
-    answer_grouping: str | None = None
-
-
-# The factsheet's key shares. Code 1 of `samenwerking` is "Ja" (the routing of the marts says
-# "samenwerking in (1)"); code 3 of `noemer` is "(integraal) kindcentrum". For the boards, `samenwerking`
-# is asked as cooperation at board level: the factsheet's 80% and 86%.
-KEY_SHARES = (
-    KeyShare("samenwerking", "Werkt samen", answer_code=1),
-    KeyShare("aantal_partners", "Twee of meer partners", answer_grouping="twee_of_meer"),
-    KeyShare("noemer", "Noemt zich kindcentrum", answer_code=3),
-)
-KEY_MEAN = KeyShare("rapportcijfer", "Rapportcijfer")
-GOALS_QUESTION = "doelen"
-# The factsheet names the top 3 goals of these two groups (the boards were asked another question).
-GOAL_GROUPS = ("basisscholen", "kov_organisaties")
-TOP_GOALS = 3
+VRAGEN_PAGE = "views/vragen.py"
+# Narrower labels than the PDF's: at phone width the labels must leave room for the bars.
+LABEL_WIDTH = 26
 CHANGE_COLUMNS = {
     "group_label": "Groep",
     "question_label": "Vraag",
@@ -59,7 +40,7 @@ def dutch(value: float, decimals: int = 0) -> str:
 
 
 def signed(value: float, decimals: int = 0) -> str:
-    """A difference with its sign always shown (st.metric colours the delta by it)."""
+    """A difference with its sign always shown."""
     return ("+" if value > 0 else "") + dutch(value, decimals)
 
 
@@ -68,134 +49,166 @@ def base_caption(base: int, status: str) -> str:
     return f"Basis: n = {base}" + (f" · {status}" if status else "")
 
 
-# --------------------------------------------------------------------------------------------------
-# Key figures
-
-
-def key_share_rows(shares: pd.DataFrame) -> pd.DataFrame:
-    """The rows of `shares` that are the factsheet's key shares, labelled, in the factsheet's order."""
-    rows = []
-    for order, key in enumerate(KEY_SHARES):
-        match = shares["question_id"] == key.question_id
-        if key.answer_grouping is not None:
-            match &= shares["answer_grouping"] == key.answer_grouping
-        else:
-            match &= shares["answer_code"].eq(key.answer_code).fillna(False) & shares["answer_grouping"].isna()
-        rows.append(shares[match].assign(order=order, label=key.label))
-    frame = pd.concat(rows, ignore_index=True)
-    return frame.rename(columns={"share_pct": "value", "previous_share_pct": "previous"}).assign(kind="share")
-
-
-def key_mean_rows(means: pd.DataFrame) -> pd.DataFrame:
-    """The mean grade per group, shaped like the key shares."""
-    return means.rename(columns={"mean": "value", "previous_mean": "previous"}).assign(
-        order=len(KEY_SHARES), label=KEY_MEAN.label, kind="mean"
-    )
-
-
-def key_figures(pub: int, wave: int) -> pd.DataFrame:
-    """Every key figure of one wave, per group, under the small-base policy."""
-    questions = [key.question_id for key in KEY_SHARES]
-    shares = key_share_rows(data.frame(pub, "overzicht_shares", wave=wave, questions=questions))
-    means = key_mean_rows(data.frame(pub, "overzicht_means", wave=wave, questions=[KEY_MEAN.question_id]))
-    columns = [
-        "respondent_group",
-        "group_label",
-        "group_sort_order",
-        "order",
-        "label",
-        "kind",
-        "question_text",
-        "value",
-        "previous",
-        "base_n",
-        "compared_with_wave",
-        "change_since_previous_wave",
-    ]
-    figures = pd.concat([shares[columns], means[columns]], ignore_index=True)
-    figures = figures.sort_values(["group_sort_order", "order"], kind="stable")
-    return apply_base_policy(figures, "base_n", ["value", "previous"])
-
-
 def figure_text(row: pd.Series) -> str:
-    """The figure as the factsheet writes it: a whole percentage, or a grade with one decimal."""
+    """The figure as the factsheet writes it: a whole percentage, or a grade with one decimal; a dash if hidden."""
     if pd.isna(row["value"]):
         return "–"
     return f"{dutch(row['value'])}%" if row["kind"] == "share" else dutch(row["value"], 1)
 
 
-def figure_delta(row: pd.Series) -> str | None:
+def small_base_mark(row: pd.Series) -> str:
+    """The small-base warning of a figure, if any, to put after it."""
+    return {MARKED: " ⚠", HIDDEN: " (basis < 10, niet getoond)"}.get(row[STATUS_COLUMN], "")
+
+
+def badge(marker: object, compared_with: str) -> str:
+    """A significant change or difference as a neutral grey badge (▲/▼ and words, no good/bad colour)."""
+    if marker not in ("hoger", "lager"):
+        return ""
+    sign = "▲" if marker == "hoger" else "▼"
+    return f" :gray-badge[{sign} {marker} dan {compared_with}]"
+
+
+def vragen_params(question_id: str, groups: list[str], wave: int) -> dict[str, str]:
+    """The Vragen page's address for one question, the block's groups and the wave (see views/vragen.py)."""
+    return {"vraag": question_id, "groep": ",".join(groups), "meting": str(wave)}
+
+
+def question_links(pub: int, block: Block, figures: pd.DataFrame, wave: int) -> None:
+    """A link per question of the block to its view on the Vragen page, with the block's groups and wave."""
+    labels = data.frame(pub, "catalog").drop_duplicates("question_id").set_index("question_id")["question_label"]
+    groups = [group for group in block.groups if group in set(figures["respondent_group"])]
+    for question in dict.fromkeys(figures["question_id"]):
+        st.page_link(
+            VRAGEN_PAGE,
+            label=f"{labels.get(question, question)}: bekijk de vraag",
+            icon=":material/quiz:",
+            query_params=vragen_params(question, groups, wave),
+        )
+
+
+def show_charts(block: Block, figures: pd.DataFrame) -> None:
+    """The block's charts, the groups of a two-series comparison side by side (stacked on a phone)."""
+    panels = factsheet_charts.panels(figures, block.comparison != factsheet_blocks.GROUPS)
+    columns = st.columns(2) if len(panels) > 1 else [st.container()]
+    for index, (title, kind, rows) in enumerate(panels):
+        chart = factsheet_charts.block_chart(rows, kind, width="container", title=title, label_width=LABEL_WIDTH)
+        if chart is not None:
+            with columns[index % len(columns)]:
+                # The chart's own theme, not Streamlit's: the same chart as in the factsheet PDF.
+                st.altair_chart(chart, use_container_width=True, theme=None)
+
+
+# --------------------------------------------------------------------------------------------------
+# The key figures: metrics per group
+
+
+def metric_delta(row: pd.Series, previous: int | None) -> str | None:
     """The change since the previous wave, only when it is significant (else the metric shows none)."""
-    if pd.isna(row["change_since_previous_wave"]) or pd.isna(row["value"]) or pd.isna(row["previous"]):
+    if not isinstance(row["marker"], str) or pd.isna(row["value"]):
         return None
-    difference = row["value"] - row["previous"]
-    if row["kind"] == "share":
-        return f"{signed(difference)} %-punt t.o.v. {int(row['compared_with_wave'])}"
-    return f"{signed(difference, 1)} t.o.v. {int(row['compared_with_wave'])}"
+    return f"{row['marker']} dan in {previous}" if previous else f"{row['marker']} dan de vorige meting"
 
 
-def figure_help(row: pd.Series) -> str:
-    """The question as this group was asked it, its base, and what the change marker means."""
-    lines = [f"Vraag: {row['question_text']}", f"Basis: n = {row['base_n']} respondenten."]
-    if figure_delta(row):
-        lines.append(f"Significant {row['change_since_previous_wave']} dan in {int(row['compared_with_wave'])}.")
-    elif pd.notna(row["compared_with_wave"]):
-        lines.append(f"Geen significante verandering sinds {int(row['compared_with_wave'])}.")
+def metric_help(row: pd.Series, previous: int | None) -> str:
+    """The question as this group was asked it, its base, and what a badge means."""
+    lines = [f"Vraag: {row['wording']}", f"Basis: n = {row['base_n']} respondenten."]
+    if metric_delta(row, previous):
+        lines.append(f"Significant {metric_delta(row, previous)} (p < 0,05); grijs: een verandering is geen oordeel.")
     return "\n\n".join(lines)
 
 
-def show_key_figures(pub: int, wave: int) -> None:
-    """One column per group with its key figures as metrics, each with its base beneath."""
-    st.subheader("Kerncijfers per groep")
-    figures = key_figures(pub, wave)
+def show_key_figures(pub: int, block: Block, figures: pd.DataFrame, wave: int, previous: int | None) -> None:
+    """One column per group with its key figures as metrics, each with its base beneath.
+
+    A significant change is the metric's delta in grey, its arrow the direction (never red or green).
+    """
+    st.subheader(block.title)
+    st.caption(block.lead)
     groups = figures.drop_duplicates("respondent_group")
     for column, (_, group) in zip(st.columns(len(groups)), groups.iterrows(), strict=True):
         with column:
             st.markdown(f"**{group['group_label']}**")
             for _, row in figures[figures["respondent_group"] == group["respondent_group"]].iterrows():
-                st.metric(row["label"], figure_text(row), delta=figure_delta(row), help=figure_help(row))
+                st.metric(
+                    row["label"],
+                    figure_text(row),
+                    delta=metric_delta(row, previous),
+                    delta_color="off",
+                    delta_arrow="up" if row["marker"] == "hoger" else "down",
+                    help=metric_help(row, previous),
+                )
                 st.caption(base_caption(row["base_n"], row[STATUS_COLUMN]))
+    with st.expander("Bekijk deze vragen"):
+        question_links(pub, block, figures, wave)
 
 
 # --------------------------------------------------------------------------------------------------
-# The most named goals
+# The other blocks
 
 
-def goal_lines(goals: pd.DataFrame) -> list[str]:
-    """The top goals of one group as a numbered Markdown list, each with its share and base."""
+def ranked_lines(rows: pd.DataFrame, answer_label: str, top: int) -> list[str]:
+    """One group's top items as a numbered Markdown list, each in the group's own wording with share and base."""
+    ranked = rows.dropna(subset=["value"]).sort_values("value", ascending=False, kind="stable").head(top)
+    return [
+        f"{rank}. {row['wording']}: **{dutch(row['value'])}%** {answer_label} "
+        f"(n = {row['base_n']}){small_base_mark(row)}"
+        for rank, (_, row) in enumerate(ranked.iterrows(), start=1)
+    ]
+
+
+def show_ranking(block: Block, figures: pd.DataFrame) -> None:
+    """Per group its top items, ranked on the block's answer, in the group's own wording."""
+    groups = figures.drop_duplicates("respondent_group")
+    for column, (_, group) in zip(st.columns(len(groups)), groups.iterrows(), strict=True):
+        with column:
+            st.markdown(f"**{group['group_label']}**")
+            rows = figures[figures["respondent_group"] == group["respondent_group"]]
+            st.markdown("\n".join(ranked_lines(rows, block.ranking.answer_label, block.ranking.top)))
+
+
+def figure_lines(block: Block, figures: pd.DataFrame) -> list[str]:
+    """Each figure of the block in words: its value per group or series, each with its base, badges grey."""
     lines = []
-    for rank, (_, row) in enumerate(goals.head(TOP_GOALS).iterrows(), start=1):
-        mark = f" {MARKED}" if row[STATUS_COLUMN] == MARKED else ""
-        lines.append(
-            f"{rank}. {row['item_text']}: **{dutch(row['share_pct'])}%** {row['answer_label'].lower()} "
-            f"(n = {row['base_n']}){mark}"
-        )
+    for _, rows in figures.groupby("order", sort=True):
+        parts = []
+        for _, group_rows in rows.groupby("group_sort_order", sort=True):
+            shown = []
+            for _, row in group_rows.iterrows():
+                compared = "overige" if block.comparison == factsheet_blocks.KINDCENTRA else "de vorige meting"
+                if block.comparison == factsheet_blocks.WAVES and pd.notna(row["compared_with"]):
+                    compared = str(int(row["compared_with"]))
+                name = "" if row["series"] == row["group_label"] else f"{row['series']} "
+                shown.append(
+                    f"{name}{figure_text(row)} (n = {row['base_n']}){small_base_mark(row)}"
+                    f"{badge(row['marker'], compared)}"
+                )
+            separator = " → " if block.comparison == factsheet_blocks.WAVES else " · "
+            parts.append(f"{group_rows['group_label'].iloc[0]}: {separator.join(shown)}")
+        lines.append(f"- **{rows['label'].iloc[0]}**: " + "; ".join(parts))
     return lines
 
 
-def show_goals(pub: int, wave: int, group_labels: dict[str, str]) -> None:
-    """The top 3 joint goals of schools and childcare organisations, ranked on the scale's strongest answer."""
-    st.subheader(f"De top {TOP_GOALS} gezamenlijke doelen")
-    goals = data.frame(pub, "overzicht_goals", question_id=GOALS_QUESTION, wave=wave, groups=list(GOAL_GROUPS))
-    # Hidden figures are not ranked: a share on fewer than 10 respondents must not top the list.
-    ranked = visible(apply_base_policy(goals, "base_n", ["share_pct"]))
-    strongest = ranked["answer_label"].iloc[0].lower() if not ranked.empty else "in sterke mate"
-    st.caption(
-        f"Rangorde op het aandeel dat een doel '{strongest}' nastreeft (zoals de factsheet); "
-        "de open categorie 'Anders, namelijk' telt niet mee."
-    )
-    for column, group in zip(st.columns(len(GOAL_GROUPS)), GOAL_GROUPS, strict=True):
-        with column:
-            st.markdown(f"**{group_labels.get(group, group)}**")
-            rows = ranked[ranked["respondent_group"] == group]
-            if rows.empty:
-                st.caption(f"Geen doelen om te tonen voor meting {wave}.")
-            else:
-                st.markdown("\n".join(goal_lines(rows)))
+def show_block(pub: int, block: Block, figures: pd.DataFrame, wave: int, first_wave: bool) -> None:
+    """One block of the factsheet: its title, what the report says, its charts, its figures with bases, links."""
+    st.subheader(block.title)
+    st.caption(block.lead)
+    if block.comparison == factsheet_blocks.WAVES and first_wave:
+        st.info(f"Meting {wave} is de eerste meting: er is geen vorige meting om mee te vergelijken.")
+    if figures.empty:
+        st.info(f"Geen cijfers voor dit blok in meting {wave}.")
+        return
+    show_charts(block, figures)
+    if block.ranking:
+        show_ranking(block, figures)
+    else:
+        st.markdown("\n".join(figure_lines(block, figures)))
+    with st.expander("Bekijk de vraag" if figures["question_id"].nunique() == 1 else "Bekijk deze vragen"):
+        question_links(pub, block, figures, wave)
 
 
 # --------------------------------------------------------------------------------------------------
-# Significant changes since the previous wave
+# Every significant change since the previous wave
 
 
 def change_answer(row: pd.Series) -> str:
@@ -231,42 +244,59 @@ def whole_question_note(changes: pd.DataFrame) -> str | None:
 
 
 def show_changes(pub: int, wave: int, waves: list[int]) -> None:
-    """Every significant change since the previous wave, with both bases and the Benjamini-Hochberg check."""
-    st.subheader("Significante veranderingen sinds de vorige meting")
+    """Every significant change since the previous wave, folded away, with both bases and the BH check."""
     earlier = [w for w in waves if w < wave]
     if not earlier:
         st.info(f"Meting {wave} is de eerste meting: er is geen vorige meting om mee te vergelijken.")
         return
     changes = data.frame(pub, "overzicht_changes", wave=wave)
+    title = f"Alle significante veranderingen tussen {max(earlier)} en {wave}"
     if changes.empty:
         st.info(f"Geen significante veranderingen tussen {max(earlier)} en {wave}.")
         return
-    st.caption(
-        f"Veranderingen tussen {max(earlier)} en {wave} met p < 0,05 (Rao-Scott F-toets; bij het rapportcijfer een "
-        "t-toets). 'Houdt stand na correctie': nog significant na de Benjamini-Hochberg-correctie voor het aantal "
-        "toetsen. De basis is het aantal respondenten in elke meting; de kleinste telt voor de regel over kleine "
-        "bases."
-    )
-    widgets.table(
-        change_table(changes),
-        name=f"veranderingen_{wave}",
-        columns=CHANGE_COLUMNS,
-        base_column=["n_from", "n_to"],
-        value_columns=["before", "after", "difference"],
-        key="overzicht_veranderingen",
-        column_config={
-            CHANGE_COLUMNS["before"]: st.column_config.NumberColumn(format="%.1f"),
-            CHANGE_COLUMNS["after"]: st.column_config.NumberColumn(format="%.1f"),
-            CHANGE_COLUMNS["difference"]: st.column_config.NumberColumn(format="%+.1f"),
-        },
-    )
-    note = whole_question_note(changes)
-    if note:
-        st.caption(note)
+    with st.expander(f"{title} ({len(change_table(changes))})"):
+        st.caption(
+            f"Veranderingen tussen {max(earlier)} en {wave} met p < 0,05 (Rao-Scott F-toets; bij het rapportcijfer "
+            "een t-toets). 'Houdt stand na correctie': nog significant na de Benjamini-Hochberg-correctie voor het "
+            "aantal toetsen. De basis is het aantal respondenten in elke meting; de kleinste telt voor de regel over "
+            "kleine bases."
+        )
+        widgets.table(
+            change_table(changes),
+            name=f"veranderingen_{wave}",
+            columns=CHANGE_COLUMNS,
+            base_column=["n_from", "n_to"],
+            value_columns=["before", "after", "difference"],
+            key="overzicht_veranderingen",
+            column_config={
+                CHANGE_COLUMNS["before"]: st.column_config.NumberColumn(format="%.1f"),
+                CHANGE_COLUMNS["after"]: st.column_config.NumberColumn(format="%.1f"),
+                CHANGE_COLUMNS["difference"]: st.column_config.NumberColumn(format="%+.1f"),
+            },
+        )
+        note = whole_question_note(changes)
+        if note:
+            st.caption(note)
 
 
 # --------------------------------------------------------------------------------------------------
 # The page
+
+
+def factsheet_download(pub: int, newest: int) -> None:
+    """The factsheet PDF the publish stage wrote beside the serving copy (the newest wave), for download."""
+    path = locations.factsheet_path(locations.serving_path())
+    if not path.exists():
+        st.caption("De factsheet (PDF) van deze publicatie is er niet: die wordt geschreven bij het publiceren.")
+        return
+    st.download_button(
+        f"Download de factsheet {newest} (PDF)",
+        data=path.read_bytes(),
+        file_name=f"factsheet_{newest}_publicatie_{pub}.pdf",
+        mime="application/pdf",
+        icon=":material/picture_as_pdf:",
+        key="overzicht_factsheet",
+    )
 
 
 def main() -> None:
@@ -275,12 +305,22 @@ def main() -> None:
     st.title("Overzicht")
     st.caption("De factsheet van het rapport, opnieuw berekend uit de gepubliceerde gegevens.")
     waves = [int(wave) for wave in data.frame(pub, "waves")["wave"]]
-    groups = data.frame(pub, "groups")
-    wave = address.select("Meting", "meting", waves, default=waves[-1])
-    st.caption(POLICY_TEXT)
-    show_key_figures(pub, wave)
-    show_goals(pub, wave, dict(zip(groups["respondent_group"], groups["label_nl"], strict=True)))
+    pick, download = st.columns([1, 2], vertical_alignment="bottom")
+    with pick:
+        wave = address.select("Meting", "meting", waves, default=waves[-1])
+    with download:
+        factsheet_download(pub, waves[-1])
+    figures = factsheet_blocks.wave_figures(lambda name, **params: data.frame(pub, name, **params), wave)
+    for block in factsheet_blocks.BLOCKS:
+        if block.key == "kerncijfers":
+            previous = max((w for w in waves if w < wave), default=None)
+            show_key_figures(pub, block, figures[block.key], wave, previous)
+        else:
+            show_block(pub, block, figures[block.key], wave, first_wave=wave == waves[0])
+    st.subheader("Veranderingen sinds de vorige meting")
     show_changes(pub, wave, waves)
+    with st.expander("Kleine bases: wat we niet of met een waarschuwing tonen"):
+        st.markdown(POLICY_TEXT)
 
 
 main()
