@@ -258,23 +258,21 @@ final as (
         coalesce(comparability_lists.has_trend_break, false) as has_trend_break,
         open_items.is_open_item or coalesce(answer_labels.has_open_option, false) as has_open_answer,
         -- Each distinct text once, sorted so that the same codebook gives the same string.
-        strip_accents(
-            lower(
-                array_to_string(
-                    list_sort(
-                        list_distinct(
-                            list_concat(
-                                wordings.question_texts,
-                                wordings.item_texts,
-                                [questions.question_label, questions.topic, questions.chapter],
-                                coalesce(answer_labels.answer_labels, [])
-                            )
+        lower(
+            array_to_string(
+                list_sort(
+                    list_distinct(
+                        list_concat(
+                            wordings.question_texts,
+                            wordings.item_texts,
+                            [questions.question_label, questions.topic, questions.chapter],
+                            coalesce(answer_labels.answer_labels, [])
                         )
-                    ),
-                    ' '
-                )
+                    )
+                ),
+                ' '
             )
-        ) as search_text
+        ) as search_words
     from wordings
     inner join latest_wording
         on wordings.question_id = latest_wording.question_id and wordings.item_id = latest_wording.item_id
@@ -293,4 +291,9 @@ final as (
 
 )
 
-select * from final
+-- The words lowercase as written, then once more without accents: a plain `like` with a lowercase pattern
+-- finds a question whether the pattern has the accents (coöperatie) or not (cooperatie).
+select
+    * exclude (search_words),
+    search_words || ' ' || strip_accents(search_words) as search_text
+from final

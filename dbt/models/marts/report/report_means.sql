@@ -29,6 +29,34 @@ changes as (
 
 ),
 
+item_waves as (
+
+    select distinct
+        wave,
+        respondent_group,
+        item_id
+    from means
+
+),
+
+previous_waves as (
+
+    -- Each wave, group and item with the group's latest earlier wave that asked the item, tested or not.
+    select
+        wave,
+        respondent_group,
+        item_id,
+        lag(wave) over (partition by respondent_group, item_id order by wave) as previous_wave
+    from item_waves
+
+),
+
+previous_rows as (
+
+    select * from means
+
+),
+
 pairs as (
 
     -- Each item's wave pair with the grade the tests used, and what changed in the codebook's words.
@@ -58,10 +86,14 @@ final as (
         means.ci_high,
         means.n as base_n,
         means.n < {{ var('small_base') }} as is_small_base,
-        changes.wave_from as compared_with_wave,
-        changes.value_from as previous_mean,
+        coalesce(changes.wave_from, previous_waves.previous_wave) as compared_with_wave,
+        previous_rows.mean as previous_mean,
         {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
+        case
+            when previous_waves.previous_wave is null or changes.is_tested then null
+            else coalesce(changes.not_tested_reason, 'no test of this pair')
+        end as change_not_tested_reason,
         pairs.comparability_grade,
         {{ comparability_marker('pairs.comparability_grade') }} as comparability_note,
         pairs.comparability_reason,
@@ -82,6 +114,16 @@ final as (
             means.wave = changes.wave_to
             and means.respondent_group = changes.respondent_group
             and means.item_id = changes.item_id
+    left join previous_waves
+        on
+            means.wave = previous_waves.wave
+            and means.respondent_group = previous_waves.respondent_group
+            and means.item_id = previous_waves.item_id
+    left join previous_rows
+        on
+            previous_waves.previous_wave = previous_rows.wave
+            and means.respondent_group = previous_rows.respondent_group
+            and means.item_id = previous_rows.item_id
     left join pairs
         on
             means.wave = pairs.wave_to

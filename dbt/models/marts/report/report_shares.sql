@@ -37,6 +37,34 @@ changes as (
 
 ),
 
+item_waves as (
+
+    select distinct
+        wave,
+        respondent_group,
+        item_id
+    from shares
+
+),
+
+previous_waves as (
+
+    -- Each wave, group and item with the group's latest earlier wave that asked the item, tested or not.
+    select
+        wave,
+        respondent_group,
+        item_id,
+        lag(wave) over (partition by respondent_group, item_id order by wave) as previous_wave
+    from item_waves
+
+),
+
+previous_rows as (
+
+    select * from shares
+
+),
+
 pairs as (
 
     -- Each item's wave pair with the grade the tests used, and what changed in the codebook's words.
@@ -74,10 +102,17 @@ final as (
         shares.n,
         shares.base_n,
         shares.base_n < {{ var('small_base') }} as is_small_base,
-        changes.wave_from as compared_with_wave,
-        100 * changes.value_from as previous_share_pct,
+        coalesce(changes.wave_from, previous_waves.previous_wave) as compared_with_wave,
+        100 * previous_rows.share as previous_share_pct,
         {{ significance_marker('changes.is_significant', 'changes.difference') }} as change_since_previous_wave,
         changes.p_value as change_p_value,
+        case
+            when previous_waves.previous_wave is null or changes.is_tested then null
+            else coalesce(
+                changes.not_tested_reason,
+                'no test of this answer (a multiple-answer option is tested on Genoemd, the grade as a mean)'
+            )
+        end as change_not_tested_reason,
         pairs.comparability_grade,
         {{ comparability_marker('pairs.comparability_grade') }} as comparability_note,
         pairs.comparability_reason,
@@ -102,6 +137,18 @@ final as (
             and shares.item_id = changes.item_id
             and shares.answer_code is not distinct from changes.answer_code
             and shares.answer_grouping is not distinct from changes.answer_grouping
+    left join previous_waves
+        on
+            shares.wave = previous_waves.wave
+            and shares.respondent_group = previous_waves.respondent_group
+            and shares.item_id = previous_waves.item_id
+    left join previous_rows
+        on
+            previous_waves.previous_wave = previous_rows.wave
+            and shares.respondent_group = previous_rows.respondent_group
+            and shares.item_id = previous_rows.item_id
+            and previous_rows.answer_code is not distinct from shares.answer_code
+            and previous_rows.answer_grouping is not distinct from shares.answer_grouping
     left join pairs
         on
             shares.wave = pairs.wave_to
