@@ -42,8 +42,9 @@ _a_dbt_project_per_worker()
 
 import duckdb  # noqa: E402
 import pytest  # noqa: E402
+from filelock import FileLock  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
-from warehouse_build import build_warehouse, published_paths  # noqa: E402
+from warehouse_build import BuildOutcome, build_warehouse, published_paths  # noqa: E402
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT  # noqa: E402
 from dagster_project.sample_data.delivery import make_delivery  # noqa: E402
@@ -72,10 +73,23 @@ def published_copies_stay_out_of_the_project(tmp_path_factory):
 
 
 @pytest.fixture(scope="session")
-def built(tmp_path_factory):
-    """The embedded sample materialised through every job into a temporary warehouse."""
-    warehouse = tmp_path_factory.mktemp("warehouse") / "warehouse.duckdb"
-    return warehouse, build_warehouse(EMBEDDED_SAMPLE_DIR, warehouse)
+def built(tmp_path_factory, worker_id):
+    """The embedded sample materialised through every job into a temporary warehouse: one per `make test`.
+
+    Under pytest-xdist the workers share it: the first to need it builds it under a file lock in the
+    session's common temp folder, the others wait and then read the same files (read-only: a test that
+    changes a warehouse or a copy works on its own copy). Returns the warehouse and what the build said.
+    """
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    folder = root / "shared_warehouse"
+    warehouse, outcome_file = folder / "warehouse.duckdb", folder / "build_outcome.json"
+    with FileLock(str(root / "shared_warehouse.lock")):
+        if not outcome_file.exists():
+            folder.mkdir(exist_ok=True)
+            build_warehouse(EMBEDDED_SAMPLE_DIR, warehouse).write(outcome_file)
+    return warehouse, BuildOutcome.read(outcome_file)
 
 
 @pytest.fixture(scope="session")

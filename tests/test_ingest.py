@@ -546,27 +546,6 @@ def run_env(monkeypatch, tmp_path) -> tuple[Path, Path]:
     return raw, warehouse
 
 
-@pytest.mark.slow  # the whole of make run, in-process
-def test_run_loads_every_wave_and_prints_the_respondents_per_wave_and_group_and_the_warehouse(run_env, capsys):
-    from dagster_project.run import main
-
-    raw, warehouse = run_env
-    assert main() == 0
-    out = capsys.readouterr().out
-
-    assert f"Warehouse: {warehouse}" in out
-    lines = out.splitlines()
-    header = next(line for line in lines if line.startswith("wave"))
-    assert header.split()[1:] == list(SAMPLE_WAVES)
-    for group in RESPONDENT_GROUPS:
-        line = next(line for line in lines if line.split() and line.split()[0] == group)
-        expected = [len(read_sav(raw / "waves" / wave / f"{group}.sav")[0]) for wave in SAMPLE_WAVES]
-        assert [int(value) for value in line.split()[1:]] == expected, line
-    assert table_counts(warehouse)["basisscholen"] == sum(
-        len(read_sav(raw / "waves" / wave / "basisscholen.sav")[0]) for wave in SAMPLE_WAVES
-    )
-
-
 def test_run_refuses_a_bad_file_with_exit_code_1_and_the_reason_on_stderr(run_env, capsys):
     from dagster_project.run import main
 

@@ -1,98 +1,14 @@
-"""A `make run` with nothing changed since the last publication publishes nothing (lib/fingerprint.py).
+"""The fingerprint of a publication's inputs (lib/fingerprint.py), on small trees: no build here.
 
-Two full builds in all: the first publication, and the build after an input file's content changed
-(between them a no-op and a run whose ingest refuses the changed file, both a few seconds).
+The no-op `make run` itself, end to end, runs after the new wave's `make run` in tests/test_new_wave.py.
 """
 
 from __future__ import annotations
 
-import hashlib
 import os
-import shutil
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-import pytest
-
 from dagster_project.lib import fingerprint
-from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-
-NOOP_SECONDS = 5
-
-
-def _digests(*paths: Path) -> dict[Path, str]:
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
-
-
-def _run(environment: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
-    started = time.perf_counter()
-    done = subprocess.run(
-        [sys.executable, "-m", "dagster_project.run"],
-        cwd=PROJECT_ROOT,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    return done, time.perf_counter() - started
-
-
-@pytest.mark.slow
-def test_a_second_run_with_nothing_changed_publishes_nothing_and_a_changed_input_builds_again(tmp_path):
-    raw = shutil.copytree(EMBEDDED_SAMPLE_DIR, tmp_path / "raw")
-    dbt = shutil.copytree(DBT_DIR, tmp_path / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
-    serving, analyst = tmp_path / "published" / "serving.duckdb", tmp_path / "published" / "analyst.duckdb"
-    warehouse = tmp_path / "warehouse.duckdb"
-    environment = {key: value for key, value in os.environ.items() if key not in ("DAGSTER_HOME", "FORCE")}
-    environment.update(
-        RAW_DATA_DIR=str(raw),
-        WAREHOUSE_PATH=str(warehouse),
-        DBT_PROJECT_DIR=str(dbt),
-        SERVING_PATH=str(serving),
-        ANALYST_PATH=str(analyst),
-    )
-
-    first, _ = _run(environment)
-    assert first.returncode == 0, first.stdout + first.stderr
-    assert "Published (publication 1" in first.stdout
-    assert fingerprint.record_path(warehouse).is_file()
-    workbook = serving.with_name("tabellenrapport.xlsx")
-    published = _digests(serving, analyst, workbook, warehouse)
-
-    # Nothing changed; a file touched with the same bytes is no change either.
-    population = raw / "population" / "2016" / "basisscholen.csv"
-    os.utime(population)
-    second, seconds = _run(environment)
-    assert second.returncode == 0, second.stdout + second.stderr
-    assert "nothing changed since publication 1 of " in second.stdout
-    assert ": nothing to do" in second.stdout
-    assert "[ingest" not in second.stdout
-    assert seconds < NOOP_SECONDS, second.stdout
-    assert _digests(serving, analyst, workbook, warehouse) == published
-
-    # An input file changed so that the wave is refused: no publication, and the record is gone.
-    text = population.read_text()
-    population.write_text(text.replace("stedelijkheid,1,1681", "stedelijkheid,1,1682", 1))
-    refused, _ = _run(environment)
-    assert refused.returncode == 1 and "refused" in refused.stdout, refused.stdout + refused.stderr
-    assert not fingerprint.record_path(warehouse).exists()
-    assert _digests(serving, analyst, workbook) == {path: published[path] for path in (serving, analyst, workbook)}
-
-    # The same file changed within the input contract (one school moved between categories): a full
-    # build and a new publication, recorded again.
-    population.write_text(
-        text.replace("stedelijkheid,1,1681", "stedelijkheid,1,1682", 1).replace(
-            "stedelijkheid,2,4670", "stedelijkheid,2,4669", 1
-        )
-    )
-    third, _ = _run(environment)
-    assert third.returncode == 0, third.stdout + third.stderr
-    assert "nothing to do" not in third.stdout
-    assert "Published (publication 2" in third.stdout
-    assert _digests(serving, analyst) != {path: published[path] for path in (serving, analyst)}
-    assert fingerprint.record_path(warehouse).is_file()
 
 
 def _tree(tmp_path: Path) -> tuple[Path, Path]:

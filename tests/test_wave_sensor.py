@@ -179,3 +179,35 @@ def test_the_sensors_and_the_weekly_rebuild_start_running_and_the_rebuild_covers
     assert set(job.asset_layer.selected_asset_keys) == set().union(*by_stage.values())
     # daemon-launched runs execute their steps in one process, not one process per step
     assert job.executor_def is dg.in_process_executor
+
+
+def _load_in_process(raw: Path, instance: dg.DagsterInstance, wave: str) -> None:
+    """Load one wave with the ingest job into this instance, as `make run` does before `make dev`."""
+    from dagster_project.definitions import defs
+
+    instance.add_dynamic_partitions("wave", [wave])
+    resource = WarehouseResource(raw_data_dir=str(raw), warehouse_path=str(raw.parent / "w.duckdb"))
+    result = (
+        defs()
+        .resolve_job_def("ingest_wave")
+        .execute_in_process(instance=instance, partition_key=wave, resources={"warehouse": resource})
+    )
+    assert result.success
+
+
+def test_a_wave_make_run_loaded_from_the_same_files_is_not_loaded_again_and_a_changed_one_is(raw, instance):
+    _load_in_process(raw, instance, "2016")
+
+    result = evaluate(raw, instance, cursor=None)
+    assert requested(result) == ["2019"]
+    assert sorted(json.loads(result.cursor)) == ["2016", "2019"]
+
+    # The same wave changed since it was loaded (a fresh daemon, no cursor): loaded again.
+    population = raw / "population" / "2016" / "basisscholen.csv"
+    population.write_text(population.read_text().replace("stedelijkheid,1,1681", "stedelijkheid,1,1682", 1))
+    assert requested(evaluate(raw, instance, cursor=None)) == ["2016", "2019"]
+
+    # Without the warehouse the load is gone too, whatever the instance remembers.
+    population.write_text(population.read_text().replace("stedelijkheid,1,1682", "stedelijkheid,1,1681", 1))
+    (raw.parent / "w.duckdb").unlink()
+    assert requested(evaluate(raw, instance, cursor=None)) == ["2016", "2019"]

@@ -582,4 +582,3 @@ def main(argv: list[str] | None = None) -> int:
                 args.out.with_suffix(".json").write_text(json.dumps(results, indent=1))
     print(table(results, r_note))
     return 0 if results else 1
-
