@@ -33,15 +33,16 @@ $(MANIFEST): $(INSTALLED) $(DBT_SOURCES)
 run: $(INSTALLED) $(MANIFEST) ## load every wave under RAW_DATA_DIR (default: the embedded synthetic sample)
 	$(BIN)/python -m dagster_project.run
 
-# pytest-xdist workers: one per core of the 2-core machines this runs on (each builds its own copy of
-# the shared warehouse and works in its own copy of the dbt project, see tests/conftest.py).
+# pytest-xdist workers: one per core of the 2-core machines this runs on. They share one test warehouse
+# and each works in its own copy of the dbt project (tests/conftest.py). Modules are handed out in the
+# order conftest puts them (the longest first), not xdist's default (the most tests first).
 TEST_WORKERS ?= 2
 
 test: $(INSTALLED) $(MANIFEST) ## every test, on TEST_WORKERS processes
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 test-fast: $(INSTALLED) $(MANIFEST) ## the tests that need no warehouse: under a minute, for your own loop (docs/testing.md)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile -m "not slow and not warehouse"
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder -m "not slow and not warehouse"
 
 codebook: $(INSTALLED) ## draft a new wave's codebook rows from its files: make codebook WAVE=2022 (docs/new_wave.md)
 	@test -n "$(WAVE)" || { echo "make codebook: say which wave, e.g. make codebook WAVE=2022" >&2; exit 2; }

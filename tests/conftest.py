@@ -55,11 +55,30 @@ VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
 SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
 
 
+# The modules whose builds of their own take longest, longest first. They are collected first, so that
+# pytest-xdist hands them out at the start and the short tests fill in around them instead of one long
+# module running alone at the end (docs/testing.md).
+LONGEST_FIRST = (
+    "test_daemon_routine.py",
+    "test_new_wave.py",
+    "test_bench_smoke.py",
+    "test_dead_runs.py",
+    "test_publish.py",
+)
+
+
+def _longest_first(item: pytest.Item) -> int:
+    name = item.path.name
+    return LONGEST_FIRST.index(name) if name in LONGEST_FIRST else len(LONGEST_FIRST)
+
+
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark every test that needs the shared warehouse `warehouse`."""
+    """Mark every test that needs the shared warehouse `warehouse`; put the longest modules first."""
     for item in items:
         if SHARED_WAREHOUSE_FIXTURES & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.warehouse)
+    # A stable sort: within a module, and among the other modules, the order stays as collected.
+    items.sort(key=_longest_first)
 
 
 @pytest.fixture(scope="session", autouse=True)
