@@ -273,14 +273,15 @@ _KINDCENTRA: dict[str, str] = {
         order by group_sort_order, wave
     """,
     # Kindcentra against the rest for one group and wave, with the test's bases and interval of the difference
-    # (the share rows carry the two shares and the marker, the test row of the default method the rest).
+    # (the share rows carry the two shares and the marker, the test row of the default method the rest). The
+    # test's statistic and denominator df give the interval that agrees with the marker (the page derives it).
     "kindcentra_shares": """
         select s.chapter, s.topic, s.question_id, k.question_label, k.question_type, s.item_id, s.item_text,
                s.answer_code, s.answer_grouping, s.answer_label, s.answer_sort_order, s.kindcentrum_share_pct,
                s.other_share_pct, 100 * t.difference as difference_pct,
                100 * t.difference_ci_low as difference_ci_low_pct, 100 * t.difference_ci_high as difference_ci_high_pct,
                s.kindcentrum_difference,
-               s.kindcentrum_p_value, t.n_in, t.n_out
+               s.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method
         from marts.report_shares s
         join marts.question_catalog k on k.question_id = s.question_id and k.item_id = s.item_id
         left join marts.test_subgroup t
@@ -295,7 +296,7 @@ _KINDCENTRA: dict[str, str] = {
     "kindcentra_means": """
         select m.question_id, m.question_text, m.item_id, m.kindcentrum_mean, m.other_mean,
                t.difference, t.difference_ci_low, t.difference_ci_high, m.kindcentrum_difference,
-               m.kindcentrum_p_value, t.n_in, t.n_out
+               m.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method
         from marts.report_means m
         left join marts.test_subgroup t
           on t.wave = m.wave and t.respondent_group = m.respondent_group and t.question_id = m.question_id

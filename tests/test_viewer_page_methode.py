@@ -14,8 +14,10 @@ import pandas as pd
 import pytest
 from streamlit.runtime.memory_media_file_storage import _calculate_file_id
 from streamlit.testing.v1 import AppTest
+from viewer_tables import as_numbers, rounded
 
 from dagster_project.lib.paths import PROJECT_ROOT
+from publication import texts
 from publication.locations import workbook_path as published_workbook_path
 
 pytestmark = pytest.mark.slow
@@ -33,7 +35,7 @@ def table_with(app: AppTest, header: str) -> pd.DataFrame:
     """The one table on the page that has a column with this Dutch header."""
     tables = [element.value for element in app.dataframe if header in element.value.columns]
     assert len(tables) == 1, f"{len(tables)} tables with column {header!r}"
-    return tables[0]
+    return as_numbers(tables[0])
 
 
 def last_publication(serving: Path) -> pd.Series:
@@ -59,8 +61,10 @@ def test_the_weighting_diagnostics_equal_the_mart(open_page, serving_copy):
         "Kleinste gewicht": "min_weight",
         "Grootste gewicht": "max_weight",
     }
+    decimals = {"Respondenten": 0, "Effectieve steekproefomvang": 1}
     for header, column in headers.items():
-        np.testing.assert_allclose(shown[header].astype(float), mart[column].astype(float), rtol=0, atol=0)
+        expected = rounded(mart[column].astype(float), decimals.get(header, 3))
+        np.testing.assert_allclose(shown[header].astype(float), expected, rtol=0, atol=0)
     # the groups below 30 respondents carry the small-base mark
     small = mart["respondents"] < 30
     assert small.any() and shown.loc[small.to_numpy(), "Basis"].str.contains("kleine basis").all()
@@ -79,9 +83,11 @@ def test_response_and_population_per_stratum_for_the_group_and_wave_in_the_addre
     assert shown["Respondenten"].tolist() == mart["respondents"].tolist()
     np.testing.assert_allclose(shown["Populatie"], mart["population_count"])
     np.testing.assert_allclose(
-        shown["Respons als % van de populatie"], 100 * mart["respondents"] / mart["population_count"]
+        shown["Respons als % van de populatie"], rounded(100 * mart["respondents"] / mart["population_count"], 1)
     )
-    np.testing.assert_allclose(shown["% van de respons"], 100 * mart["respondents"] / mart["respondents"].sum())
+    np.testing.assert_allclose(
+        shown["% van de respons"], rounded(100 * mart["respondents"] / mart["respondents"].sum(), 1)
+    )
 
     unweighted = open_page("methode", groep="kov_besturen", meting="2019")
     assert any("niet gewogen" in info.value for info in unweighted.info)
@@ -106,11 +112,23 @@ def test_the_quality_results_of_the_last_evaluation_with_the_warning(open_page, 
     for check in failed_warnings["check_name"]:
         rows = results[(results["check_name"] == check) & ~results["passed"]]
         found = int(rows["unexpected_count"].fillna(rows["observed_value"]).sum())
-        text = next(warning for warning in warnings if check in warning)
+        text = next(warning for warning in warnings if texts.check_title(check) in warning)
         assert f"{found:,}".replace(",", ".") in text
+        assert check not in text, "the check's internal name is not shown"
+    routing = next(warning for warning in warnings if texts.check_title("raw_routing_respected") in warning)
+    assert "niet fout" in routing, "the routing warning says the figures are not wrong"
 
     summary = table_with(app, "Wat er gecontroleerd wordt")
-    assert sorted(summary["Controle"]) == sorted(per_check["check_name"])
+    assert sorted(summary["Controle"]) == sorted(per_check["check_name"].map(texts.check_title))
+    assert not set(summary["Controle"]) & set(per_check["check_name"])
+
+
+def test_the_glossary_explains_the_words_the_pages_use(open_page):
+    app = open_page("methode")
+    glossary = next(markdown.value for markdown in app.markdown if "**Basis**" in markdown.value)
+    for term in ["Basis", "Kov", "Routing", "Kindcentrum", "Samengevoegd antwoord", "Procentpunt", "Significant"]:
+        assert f"- **{term}**: {texts.GLOSSARY[term]}" in glossary
+    assert any(header.value == "Begrippen" for header in app.header)
 
 
 def test_the_publication_log_and_its_changes(open_page, serving_copy):

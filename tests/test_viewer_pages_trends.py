@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pytest
+from viewer_tables import as_numbers, rounded, shown_p
 
 from publication.base_policy import HIDDEN, MARKED
 
@@ -31,13 +32,13 @@ def table_with(app, header: str) -> pd.DataFrame:
     """The first table on the page with this column header."""
     for frame in app.dataframe:
         if header in frame.value.columns:
-            return frame.value.reset_index(drop=True)
+            return as_numbers(frame.value.reset_index(drop=True))
     raise AssertionError(f"no table with column {header!r}")
 
 
 def tables_with(app, header: str) -> list[pd.DataFrame]:
     """Every table on the page with this column header."""
-    return [frame.value.reset_index(drop=True) for frame in app.dataframe if header in frame.value.columns]
+    return [as_numbers(frame.value.reset_index(drop=True)) for frame in app.dataframe if header in frame.value.columns]
 
 
 def charts(app) -> list:
@@ -114,7 +115,7 @@ def change_figures(changes: pd.DataFrame) -> pd.DataFrame:
             for column in ["value_before", "value_after", "difference", "difference_ci_low", "difference_ci_high"]
         }
     )
-    figures["p_value"] = changes["p_value"].round(4).to_numpy()
+    figures["p_value"] = changes["p_value"].map(shown_p).to_numpy()
     figures["holds"] = np.where(changes["holds_after_adjustment"], "ja", "nee")
     figures["n_from"] = changes["n_from"].to_numpy()
     figures["n_to"] = changes["n_to"].to_numpy()
@@ -193,7 +194,7 @@ def test_trends_draws_the_first_item_of_the_table_over_the_waves_with_the_publis
     plotted = pd.concat([chart_data(chart) for chart in drawn], ignore_index=True)
     assert sorted_rows(plotted[["wave", "group_label", "share_pct", "base_n"]]) == sorted_rows(shares)
     figures = table_with(app, "Basis (n)")
-    assert sorted(figures["%"].round(6)) == sorted(shares["share_pct"].round(6))
+    assert sorted(figures["%"]) == sorted(rounded(shares["share_pct"], 1))
 
 
 def test_trends_draws_the_mean_grade_for_a_change_in_the_grade(open_page, serving_copy):
@@ -205,7 +206,7 @@ def test_trends_draws_the_mean_grade_for_a_change_in_the_grade(open_page, servin
     assert app.selectbox(key="address_vraag").value == "rapportcijfer"
     (chart,) = charts(app)
     assert sorted_rows(chart_data(chart)[["wave", "group_label", "mean", "base_n"]]) == sorted_rows(means)
-    assert sorted(table_with(app, "Gemiddelde")["Gemiddelde"].round(6)) == sorted(means["mean"].round(6))
+    assert sorted(table_with(app, "Gemiddelde")["Gemiddelde"]) == sorted(rounded(means["mean"], 2))
 
 
 def test_trends_marks_a_small_base_in_the_chart_and_its_figures(open_page, serving_copy):
@@ -391,12 +392,15 @@ def kindcentrum_rows(serving_copy, group: str, wave: int) -> pd.DataFrame:
 
 
 def kindcentrum_expected(rows: pd.DataFrame) -> pd.DataFrame:
-    """Both shares, the marker the page must show and the bases."""
+    """Both shares (one decimal, as shown), the marker the page must show and the bases."""
     return pd.DataFrame(
         {
-            "kindcentrum": rows["kindcentrum_share_pct"],
-            "overige": rows["other_share_pct"],
-            "marker": rows["kindcentrum_difference"].map({"hoger": "▲ hoger", "lager": "▼ lager"}).fillna(""),
+            "kindcentrum": rounded(rows["kindcentrum_share_pct"], 1),
+            "overige": rounded(rows["other_share_pct"], 1),
+            "marker": rows["kindcentrum_difference"]
+            .map({"hoger": "▲ hoger", "lager": "▼ lager"})
+            .fillna("geen significant verschil")
+            .to_numpy(),
             "n_in": rows["n_in"],
             "n_out": rows["n_out"],
         }
@@ -412,7 +416,8 @@ def kindcentrum_shown(table: pd.DataFrame) -> pd.DataFrame:
 def test_kindcentra_shows_the_published_shares_of_kindcentra_and_the_rest(open_page, serving_copy, group, wave):
     expected = kindcentrum_rows(serving_copy, group, wave)
     app = open_page("kindcentra", groep=group, meting=str(wave))
-    app.checkbox(key="kindcentra_significant").uncheck().run()
+    app.checkbox(key="kindcentra_significant").uncheck()
+    app.radio(key="kindcentra_antwoorden").set_value("Alle antwoorden").run()
     assert not app.exception
     table = table_with(app, "Kindcentrum %")
     assert len(table) == len(expected)
@@ -424,15 +429,56 @@ def test_kindcentra_marks_significant_differences_in_table_and_chart(open_page, 
     significant = expected[expected["kindcentrum_difference"].notna()]
     assert 0 < len(significant) < len(expected)
     app = open_page("kindcentra", groep="basisscholen", meting="2019")
+    app.radio(key="kindcentra_antwoorden").set_value("Alle antwoorden").run()
     table = table_with(app, "Kindcentrum %")
     assert sorted_rows(kindcentrum_shown(table)) == sorted_rows(kindcentrum_expected(significant))
     higher = significant["kindcentrum_share_pct"] > significant["other_share_pct"]
     assert (significant["kindcentrum_difference"] == np.where(higher, "hoger", "lager")).all()
     (chart,) = charts(app)
-    assert {"bar", "text"} <= marks(chart)
+    assert {"point", "rule", "text"} <= marks(chart)
     plotted = chart_data(chart)
-    symbols = plotted["symbol"].dropna() if "symbol" in plotted else pd.Series(dtype=str)
-    assert sorted(symbols) == sorted(kindcentrum_expected(significant)["marker"].str[0])
+    plotted = plotted[plotted["_symbol"].notna()]
+    assert sorted(plotted["_symbol"]) == sorted(kindcentrum_expected(significant)["marker"].str[0])
+    # Sorted by size: the chart's rows run from the largest difference to the smallest.
+    spec = json.loads(chart.proto.spec)
+    order = next(layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer.get("encoding", {}))
+    by_row = plotted.set_index("row")["difference_pct"]
+    assert [by_row[row] for row in order] == sorted(by_row, reverse=True)
+
+
+@pytest.mark.parametrize(
+    ("group", "wave"), [("basisscholen", 2019), ("kov_organisaties", 2019), ("basisscholen", 2016)]
+)
+def test_kindcentra_interval_and_marker_never_contradict(open_page, serving_copy, group, wave):
+    # The published Wald interval of a few differences includes 0 although the test says p < 0.05 (one at
+    # p = 0.047); the page derives the interval from the test itself, so that 0 lies outside it exactly
+    # when there is a marker.
+    app = open_page("kindcentra", groep=group, meting=str(wave))
+    app.checkbox(key="kindcentra_significant").uncheck()
+    app.radio(key="kindcentra_antwoorden").set_value("Alle antwoorden").run()
+    table = table_with(app, "Kindcentrum %")
+    shown = table[table["95%-interval van"].notna()]
+    assert len(shown) > 0
+    excludes_zero = (shown["95%-interval van"] > 0) | (shown["95%-interval tot"] < 0)
+    marked = shown["Significant verschil"] != "geen significant verschil"
+    # A bound rounded to 0,0 could be either side of 0: those rows say nothing either way.
+    decided = (shown["95%-interval van"] != 0) & (shown["95%-interval tot"] != 0)
+    assert (excludes_zero[decided] == marked[decided]).all()
+    assert set(shown.loc[~excludes_zero & marked & decided, "Let op"].fillna("")) <= {"†"}
+
+
+def test_a_tiny_p_value_reads_less_than_0_001(open_page, serving_copy):
+    tiny = read(
+        serving_copy,
+        "select count(*) as n from marts.report_shares where respondent_group = 'basisscholen' and wave = 2019 "
+        "and kindcentrum_p_value < 0.001",
+    )["n"][0]
+    assert tiny > 0
+    app = open_page("kindcentra", groep="basisscholen", meting="2019")
+    app.radio(key="kindcentra_antwoorden").set_value("Alle antwoorden").run()
+    raw = [frame.value for frame in app.dataframe if "p-waarde" in frame.value.columns][0]
+    assert (raw["p-waarde"] == "< 0,001").sum() == tiny
+    assert not raw.isin(["None", "nan"]).any().any()
 
 
 def test_kindcentra_shows_the_grade_of_kindcentra_and_the_rest(open_page, serving_copy):
@@ -443,7 +489,7 @@ def test_kindcentra_shows_the_grade_of_kindcentra_and_the_rest(open_page, servin
     )
     app = open_page("kindcentra", groep="kov_organisaties", meting="2019")
     grade = table_with(app, "Verschil (cijferpunten)")
-    assert sorted_rows(grade[["Kindcentrum", "Overige"]]) == sorted_rows(means)
+    assert sorted_rows(grade[["Kindcentrum", "Overige"]]) == sorted_rows(means.apply(lambda column: rounded(column, 2)))
 
 
 def test_kindcentra_says_who_counts_as_kindcentrum_with_the_numbers(open_page, serving_copy):
@@ -530,6 +576,8 @@ def test_samenwerkingsmodellen_shows_the_published_distribution_with_intervals(o
     app = open_page("samenwerkingsmodellen", groep="kov_organisaties", meting="2016")
     table = table_with(app, "Model")
     shown = table[["Model", "%", "95%-interval van", "95%-interval tot", "n", "Basis (n)"]]
+    for column in ["share_pct", "ci_low_pct", "ci_high_pct"]:
+        expected[column] = rounded(expected[column], 1)
     assert sorted_rows(shown) == sorted_rows(expected)
     everything = read(
         serving_copy,
@@ -560,9 +608,9 @@ def test_samenwerkingsmodellen_counts_the_three_unclassified_outcomes(open_page,
     assert set(table.index) == {*published["model_label"], "Onvolledig"}
     for row in published.itertuples():
         assert table.loc[row.model_label, "n"] == row.n
-        assert table.loc[row.model_label, "%"] == pytest.approx(row.share_pct)
+        assert table.loc[row.model_label, "%"] == rounded(pd.Series([row.share_pct]), 1)[0]
     assert table.loc["Onvolledig", "n"] == incomplete
-    assert table.loc["Onvolledig", "%"] == pytest.approx(100 * incomplete / respondents)
+    assert table.loc["Onvolledig", "%"] == rounded(pd.Series([100 * incomplete / respondents]), 1)[0]
     assert any("kwart" in info.value for info in app.info)
 
 
@@ -576,11 +624,12 @@ def test_samenwerkingsmodellen_shows_the_boards_estimates_and_marks_a_small_base
     assert (estimates["base_n"] < 30).any()
     app = open_page("samenwerkingsmodellen", meting="2016")
     table = table_with(app, "Komt voor bij")
+    estimates["share_pct"] = rounded(estimates["share_pct"], 1)
     assert sorted_rows(table[["Model", "Komt voor bij", "Groep", "%", "Basis (n)"]]) == sorted_rows(estimates)
     assert sorted(zip(table["Basis (n)"], table["Basis"], strict=True)) == sorted(
         zip(estimates["base_n"], expected_status(estimates["base_n"]), strict=True)
     )
-    stacked = [chart for chart in charts(app) if marks(chart) == {"bar"}]
+    stacked = [chart for chart in charts(app) if marks(chart) == {"bar", "text"}]
     assert len(stacked) == 1
     plotted = chart_data(stacked[0])
     assert set(plotted.loc[plotted["base_n"] < 30, "basis"]) == {MARKED}

@@ -5,11 +5,14 @@ Every expected value is read from the serving copy with duckdb, independently of
 
 from __future__ import annotations
 
+import json
+
 import duckdb
 import numpy as np
 import pandas as pd
 import pytest
 from streamlit.dataframe_util import convert_arrow_bytes_to_pandas_df
+from viewer_tables import as_numbers, rounded
 
 from publication.base_policy import HIDDEN, MARKED
 
@@ -57,6 +60,11 @@ def _table_with(app, header: str) -> pd.DataFrame:
     tables = [frame.value for frame in app.dataframe if header in frame.value.columns]
     assert tables, f"no table with a column {header!r}"
     return tables[0]
+
+
+def _numbers_with(app, header: str) -> pd.DataFrame:
+    """A Vragen table with its Dutch text read back as numbers (the Overzicht's tables are numbers already)."""
+    return as_numbers(_table_with(app, header))
 
 
 def _chart_rows(chart) -> pd.DataFrame:
@@ -187,17 +195,19 @@ def test_vragen_shows_the_published_shares_of_a_bijlage_2_question_with_its_comb
     )
     assert "Meer dan 5 jaar" in set(published["answer_label"])
     app = open_page("vragen", vraag="duur", groep="basisscholen", meting="2019")
-    table = _table_with(app, "Aandeel (%)")
+    raw = _table_with(app, "Aandeel (%)")
+    table = as_numbers(raw)
 
     assert len(table) == len(published)
-    assert set(table["Groep"]) == {"Basisscholen"} and set(table["Meting"]) == {"2019"}
+    assert set(table["Groep"]) == {"Basisscholen"} and set(table["Meting"]) == {2019}
     for row in published.itertuples():
         label = row.answer_label + (" (samengevoegd)" if pd.notna(row.answer_grouping) else "")
         shown = table[table["Antwoord"] == label]
         assert len(shown) == 1, label
         shown = shown.iloc[0]
-        assert shown["Aandeel (%)"] == pytest.approx(row.share_pct, abs=ROUNDED_TO_ONE_DECIMAL)
-        assert shown["95%-interval"] == f"{row.ci_low_pct:.1f} – {row.ci_high_pct:.1f}"
+        assert shown["Aandeel (%)"] == rounded(pd.Series([row.share_pct]), 1)[0]
+        interval = raw.loc[shown.name, "95%-interval"]
+        assert interval == f"{row.ci_low_pct:.1f} – {row.ci_high_pct:.1f}".replace(".", ",")
         assert (shown["Aantal (n)"], shown["Basis (n)"]) == (row.n, row.base_n)
         expected_marker = {"hoger": "▲ hoger", "lager": "▼ lager"}.get(row.change_since_previous_wave, "")
         assert shown["Verandering t.o.v. vorige meting"] == expected_marker
@@ -221,7 +231,7 @@ def test_vragen_hides_a_base_under_10_and_marks_one_under_30(open_page, serving_
     assert hidden_items and marked_items, "the sample has both (doelen_anders on base 2, the others on 18)"
 
     app = open_page("vragen", vraag="doelen", groep="kov_besturen", meting="2016")
-    table = _table_with(app, "Aandeel (%)")
+    table = _numbers_with(app, "Aandeel (%)")
     hidden = table[table["Item"].isin(hidden_items)]
     assert len(hidden) == (published["base_n"] < 10).sum()
     assert hidden["Aandeel (%)"].isna().all() and hidden["Aantal (n)"].isna().all()
@@ -241,13 +251,92 @@ def test_vragen_shows_the_mean_grade_with_its_interval(open_page, serving_copy):
         "select group_label, wave, mean, ci_low, ci_high, base_n from marts.report_means "
         "where question_id = 'rapportcijfer'",
     )
-    table = _table_with(open_page("vragen", vraag="rapportcijfer"), "Gemiddelde")
+    app = open_page("vragen", vraag="rapportcijfer")
+    table = _numbers_with(app, "Gemiddelde")
     assert len(table) == len(means)
     for row in means.itertuples():
-        shown = table[(table["Groep"] == row.group_label) & (table["Meting"] == str(row.wave))].iloc[0]
+        shown = table[(table["Groep"] == row.group_label) & (table["Meting"] == row.wave)].iloc[0]
         assert shown["Gemiddelde"] == pytest.approx(np.round(row.mean, 1))
-        assert shown["95%-interval"] == f"{row.ci_low:.2f} – {row.ci_high:.2f}"
+        assert (shown["95%-interval van"], shown["95%-interval tot"]) == (round(row.ci_low, 2), round(row.ci_high, 2))
         assert shown["Basis (n)"] == row.base_n
+    # The grade as a dot with its interval on an axis that does not start at 0.
+    (chart,) = app.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    domain = next(
+        layer["encoding"]["x"]["scale"]["domain"] for layer in spec["layer"] if layer["mark"]["type"] == "rule"
+    )
+    assert domain[0] > 1 and domain[0] <= means["ci_low"].min() and domain[1] >= means["ci_high"].max()
+    assert "point" in {layer["mark"]["type"] for layer in spec["layer"]}
+
+
+def test_vragen_sorts_a_grid_by_its_top_answer_and_options_by_share(open_page, serving_copy):
+    app = open_page("vragen", vraag="doelen", groep="basisscholen", meting="2019")
+    top = _read(
+        serving_copy,
+        "select c.item_text, s.share_pct, c.has_open_answer from marts.report_shares s join marts.question_catalog c "
+        "using (question_id, item_id) where s.question_id = 'doelen' and s.respondent_group = 'basisscholen' "
+        "and s.wave = 2019 and s.answer_label = 'In sterke mate' order by c.has_open_answer, s.share_pct desc",
+    )
+    first = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    order = next(layer["encoding"]["y"]["sort"] for layer in first["layer"] if "y" in layer["encoding"])
+    assert [label.replace("|", " ") for label in order] == top["item_text"].tolist()
+
+    app = open_page("vragen", vraag="vorm", groep="kov_organisaties", meting="2019")
+    named = _read(
+        serving_copy,
+        "select c.item_text from marts.report_shares s join marts.question_catalog c using (question_id, item_id) "
+        "where s.question_id = 'vorm' and s.respondent_group = 'kov_organisaties' and s.wave = 2019 "
+        "and s.answer_code = 1 order by c.has_open_answer, s.share_pct desc",
+    )
+    (chart, *_) = app.get("vega_lite_chart")
+    spec = json.loads(chart.proto.spec)
+    order = next(layer["encoding"]["y"]["sort"] for layer in spec["layer"] if "y" in layer["encoding"])
+    assert [label.replace("|", " ") for label in order] == named["item_text"].tolist()
+
+
+def test_vragen_writes_values_on_segments_of_5_percent_or_more_and_the_marker_beside_them(open_page, serving_copy):
+    app = open_page("vragen", vraag="duur", groep="basisscholen")
+    stacked = _chart_rows(app.get("vega_lite_chart")[0])
+    large = stacked[stacked["share_pct"] >= 5]
+    assert all(
+        label.startswith(f"{share:.0f}%") for label, share in zip(large["_label"], large["share_pct"], strict=True)
+    )
+    assert (stacked.loc[stacked["share_pct"] < 5, "_label"].str.match(r"^[▲▼]?$")).all()
+    changed = stacked[stacked["change"] != ""]
+    assert len(changed) > 0 and (changed["_label"].str[-1] == changed["change"].str[0]).all()
+    spec = json.loads(app.get("vega_lite_chart")[0].proto.spec)
+    assert spec["title"]["text"] == ["Duur samenwerking"]
+    assert any("synthetische" in line for line in spec["title"]["subtitle"])
+    assert any(line.startswith("Basis: n = ") for line in spec["title"]["subtitle"])
+
+
+def test_the_search_word_and_its_hits_are_in_the_address_and_on_the_page(open_page, serving_copy):
+    hits = _read(
+        serving_copy,
+        "select count(distinct question_id) as n from marts.question_catalog "
+        "where contains(search_text, lower(strip_accents('team')))",
+    )["n"][0]
+    app = open_page("vragen", zoek="team")
+    assert app.text_input(key="vragen_zoek").value == "team"
+    assert app.query_params["zoek"] == "team"
+    assert any(caption.value.startswith(f"{hits} vra") and "“team”" in caption.value for caption in app.caption)
+
+
+def test_an_unknown_value_in_a_shared_link_is_announced_in_dutch(open_page):
+    app = open_page("vragen", vraag="bestaat_niet", groep="basisscholen,onbekend")
+    notices = [warning.value for warning in app.warning]
+    assert any("*vraag*" in notice and "bestaat_niet" in notice and "niet bestaat" in notice for notice in notices)
+    assert any("*groep*" in notice and "onbekend" in notice for notice in notices)
+    app = open_page("trends", groep="onbekend")
+    assert any("*groep*" in warning.value and "Alle groepen" in warning.value for warning in app.warning)
+
+
+@pytest.mark.parametrize("page", ["vragen", "trends", "kindcentra", "samenwerkingsmodellen", "methode"])
+def test_every_page_has_reading_help_and_no_none_in_a_table(open_page, page):
+    app = open_page(page)
+    assert any(expander.label == "Hoe lees ik dit?" for expander in app.expander)
+    for frame in app.dataframe:
+        assert not frame.value.astype(str).isin(["None", "nan", "<NA>"]).any().any(), page
 
 
 def test_vragen_notes_a_question_asked_in_other_words_and_its_routing(open_page, serving_copy):
@@ -302,6 +391,7 @@ def test_an_unknown_question_in_the_address_falls_back_to_the_default(open_page,
     assert app.selectbox(key="address_vraag").value == "samenwerking"
     assert app.query_params["vraag"] == "samenwerking"
     assert set(_table_with(app, "Aandeel (%)")["Antwoord"]) == {"Ja", "Nee"}
+    assert any("bestaat_niet" in warning.value or "duur" in warning.value for warning in app.warning)
     assert _count_shares(serving_copy) == rows_before
 
 

@@ -12,45 +12,67 @@ import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
+from scipy import stats
 
-from publication.base_policy import MARKED, POLICY_TEXT, STATUS_COLUMN, apply_base_policy, visible
+from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
 
 ALL = ""
-# The warehouse's kindcentrum definition (dbt vars kindcentrum_item and kindcentrum_code).
-KINDCENTRUM = "Kindcentrum"
-OTHERS = "Overige"
 MARKERS = {"hoger": "▲ hoger", "lager": "▼ lager"}
-SHARE_COLUMNS = ["kindcentrum_share_pct", "other_share_pct", "difference_pct", "difference_ci_low_pct"]
-SHARE_COLUMNS += ["difference_ci_high_pct", "kindcentrum_p_value"]
+NO_DIFFERENCE = "geen significant verschil"
+VERDICTS = [MARKERS["hoger"], MARKERS["lager"], NO_DIFFERENCE]
+VERDICT_COLOURS = ["#0b559f", "#b35806", "#8c8c8c"]
+MAIN_ANSWERS = "Hoofdantwoord per item"
+ALL_ANSWERS = "Alle antwoorden"
+# Marks a row whose interval could not be taken from its test and contradicts the marker (explained below it).
+DISAGREES = "†"
+SHARE_VALUES = ["kindcentrum_share_pct", "other_share_pct", "difference_pct", "low", "high", "kindcentrum_p_value"]
 TABLE_COLUMNS = {
-    "topic": "Onderwerp",
-    "question_label": "Vraag",
     "item": "Item",
-    "answer_label": "Antwoord",
+    "answer": "Antwoord",
+    "difference_pct": "Verschil (procentpunten)",
+    "interval": "95%-interval van het verschil",
+    "verdict": "Significant verschil",
     "kindcentrum_share_pct": "Kindcentrum %",
     "other_share_pct": "Overige %",
-    "difference_pct": "Verschil (procentpunten)",
-    "difference_ci_low_pct": "95%-interval van",
-    "difference_ci_high_pct": "95%-interval tot",
     "kindcentrum_p_value": "p-waarde",
-    "marker": "Significant verschil",
+    "note": "Let op",
+    "question_label": "Vraag",
+    "topic": "Onderwerp",
     "n_in": "n kindcentrum",
     "n_out": "n overige",
 }
-NUMBER_FORMATS = {
-    "Kindcentrum %": "%.1f",
-    "Overige %": "%.1f",
-    "Verschil (procentpunten)": "%.1f",
-    "95%-interval van": "%.1f",
-    "95%-interval tot": "%.1f",
-    "p-waarde": "%.4f",
-}
+Z_LEVEL = 0.975
 
 
-def number_config(formats: dict[str, str]) -> dict[str, object]:
-    """Streamlit number columns for the given Dutch headers and printf formats."""
-    return {header: st.column_config.NumberColumn(format=format_) for header, format_ in formats.items()}
+def test_interval(difference: pd.Series, statistic: pd.Series, df_den: pd.Series, method: pd.Series):
+    """The 95% interval of a difference that agrees with its test: ± t(0,975; df) · |verschil| / √toets.
+
+    For a 2x2 table the Rao-Scott F has one numerator df, so √F is the difference over the standard error
+    the test used; for the grade's t-test |t| is. The interval then excludes 0 exactly when p < 0,05.
+    None where it cannot be derived (no test, a difference of 0).
+    """
+    size = np.sqrt(
+        statistic.astype("float64").where(method.str.startswith("rao_scott_f"), statistic.astype("float64") ** 2)
+    )
+    usable = difference.notna() & (difference != 0) & (size > 0) & df_den.notna()
+    half = stats.t.ppf(Z_LEVEL, df_den.where(usable, 1.0).astype("float64")) * difference.abs() / size.where(usable)
+    return (difference - half).where(usable), (difference + half).where(usable)
+
+
+def with_intervals(frame: pd.DataFrame, value: str, published_low: str, published_high: str) -> pd.DataFrame:
+    """The frame with `low`/`high` from the test where possible, else the published interval, and the note."""
+    low, high = test_interval(frame[value], frame["statistic"], frame["df_den"], frame["method"])
+    significant = frame["kindcentrum_difference"].notna()
+    derived = low.notna()
+    frame = frame.assign(
+        low=low.fillna(frame[published_low]),
+        high=high.fillna(frame[published_high]),
+        interval_source=np.where(derived, "toets", "gepubliceerd"),
+    )
+    excludes_zero = (frame["low"] > 0) | (frame["high"] < 0)
+    contradicts = (significant != excludes_zero) & frame["low"].notna()
+    return frame.assign(note=np.where(contradicts, DISAGREES, ""))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -92,154 +114,195 @@ def explain_kindcentrum(pub: int, group: str, group_label: str, wave: int) -> No
 # The comparison
 
 
-def row_label(frame: pd.DataFrame) -> pd.Series:
-    """What one row compares: the answer, preceded by the item for grid and multiple-answer items."""
+def item_text(frame: pd.DataFrame) -> pd.Series:
+    """The item as a reader knows it: the statement or option, or the question itself for one answer."""
     is_item = frame["item_id"] != frame["question_id"]
-    item_answer = frame["item_text"].fillna("") + ": " + frame["answer_label"].fillna("")
-    multi_item = frame["item_text"].fillna("")
-    question_answer = frame["question_label"].fillna("") + ": " + frame["answer_label"].fillna("")
-    label = np.where(frame["question_type"] == "multi", multi_item, np.where(is_item, item_answer, question_answer))
-    return pd.Series(label, index=frame.index)
+    return frame["item_text"].where(is_item, frame["question_label"]).fillna(frame["question_label"])
+
+
+def answer_text(frame: pd.DataFrame) -> pd.Series:
+    """The answer compared: "genoemd" for a multiple-answer option, "(samengevoegd)" for a combined answer."""
+    answer = frame["answer_label"].fillna("")
+    answer = answer.where(frame["answer_grouping"].isna(), answer + " (samengevoegd)")
+    return answer.where(frame["question_type"] != "multi", "genoemd")
+
+
+def main_answers(frame: pd.DataFrame) -> pd.Series:
+    """Whether each row is its item's main answer.
+
+    The top of an ordered scale, the named option, else the answer most respondents gave. Combined answers
+    are never the main answer: their parts are shown.
+    """
+    single = frame["answer_grouping"].isna()
+    main = pd.Series(False, index=frame.index)
+    for (question, _item), rows in frame[single].groupby(["question_id", "item_id"], sort=False):
+        kind = rows["question_type"].iloc[0]
+        if kind == "multi":
+            chosen = rows.index[rows["answer_code"] == 1]
+        elif charts.is_ordered(question, kind):
+            order = rows.sort_values("answer_sort_order")["answer_label"].tolist()
+            chosen = rows.index[rows["answer_label"] == charts.top_answer(order)]
+        else:
+            share = rows[["kindcentrum_share_pct", "other_share_pct"]].mean(axis=1)
+            chosen = [share.idxmax()] if share.notna().any() else []
+        main.loc[list(chosen)] = True
+    return main
 
 
 def prepare_shares(shares: pd.DataFrame) -> pd.DataFrame:
-    """The comparison rows with their labels, item and marker."""
-    return shares.assign(
-        row=row_label(shares),
-        item=shares["item_text"].where(shares["item_id"] != shares["question_id"], "").fillna(""),
-        marker=shares["kindcentrum_difference"].map(MARKERS).fillna(""),
+    """The comparison rows with item and answer apart, the main-answer flag, the verdict and the intervals."""
+    frame = shares.assign(item=item_text(shares), answer=answer_text(shares))
+    frame = frame.assign(
+        is_main=main_answers(frame),
+        verdict=frame["kindcentrum_difference"].map(MARKERS).fillna(NO_DIFFERENCE),
+    )
+    frame = with_intervals(frame, "difference_pct", "difference_ci_low_pct", "difference_ci_high_pct")
+    return frame.assign(
+        interval=[widgets.dutch_interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)]
     )
 
 
-def pick_topic_and_filter(shares: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
-    """The topic picker (address `onderwerp`) and the significant-only switch, applied to the rows."""
+def pick_filters(shares: pd.DataFrame) -> tuple[pd.DataFrame, bool, bool]:
+    """Topic (address `onderwerp`), main or every answer, significant only; applied to the rows."""
     topics = list(dict.fromkeys(shares["topic"].dropna()))
-    left, right = st.columns([2, 1])
+    left, middle, right = st.columns([2, 2, 2])
     topic = address.select(
         "Onderwerp", "onderwerp", [ALL, *topics], format_func=lambda value: value or "Alle onderwerpen", container=left
     )
+    which = middle.radio("Antwoorden", [MAIN_ANSWERS, ALL_ANSWERS], key="kindcentra_antwoorden")
     significant_only = right.checkbox("Alleen significante verschillen", value=True, key="kindcentra_significant")
     keep = pd.Series(True, index=shares.index)
     if topic != ALL:
         keep &= shares["topic"] == topic
+    if which == MAIN_ANSWERS:
+        keep &= shares["is_main"]
     if significant_only:
         keep &= shares["kindcentrum_difference"].notna()
-    return shares[keep], significant_only
+    return shares[keep], significant_only, which == MAIN_ANSWERS
 
 
-def comparison_chart(policed: pd.DataFrame) -> alt.LayerChart:
-    """Kindcentrum and the rest side by side per row, with ▲/▼ beside a significant difference."""
-    drawn = visible(policed)
-    long = drawn.melt(
-        id_vars=["row", "marker", STATUS_COLUMN],
-        value_vars=["kindcentrum_share_pct", "other_share_pct"],
-        var_name="side",
-        value_name="share_pct",
-    )
-    long["side"] = long["side"].map({"kindcentrum_share_pct": KINDCENTRUM, "other_share_pct": OTHERS})
-    rows = list(dict.fromkeys(drawn["row"]))
-    y_axis = alt.Y("row:N", title=None, sort=rows, axis=alt.Axis(labelLimit=420))
-    bars = (
-        alt.Chart(long)
-        .mark_bar()
-        .encode(
-            y=y_axis,
-            yOffset=alt.YOffset("side:N", sort=[KINDCENTRUM, OTHERS]),
-            x=alt.X("share_pct:Q", title="%", scale=alt.Scale(domain=[0, 100])),
-            color=alt.Color(
-                "side:N",
-                title=None,
-                scale=alt.Scale(domain=[KINDCENTRUM, OTHERS], range=charts.PALETTE[:2]),
-                legend=alt.Legend(orient="bottom"),
-            ),
-            opacity=alt.Opacity(
-                f"{STATUS_COLUMN}:N",
-                scale=alt.Scale(domain=["", MARKED], range=[1.0, charts.SMALL_BASE_OPACITY]),
-                legend=None,
-            ),
-            tooltip=["row", "side", alt.Tooltip("share_pct:Q", format=".1f"), STATUS_COLUMN],
-        )
-    )
-    marked = drawn[drawn["marker"] != ""].assign(
-        symbol=lambda frame: frame["marker"].str[0],
-        position=lambda frame: frame[["kindcentrum_share_pct", "other_share_pct"]].max(axis=1) + 2,
-    )
-    markers = (
-        alt.Chart(marked)
-        .mark_text(align="left", baseline="middle", fontSize=13)
-        .encode(y=y_axis, x="position:Q", text="symbol:N", tooltip=["row", "marker"])
-    )
-    return alt.layer(bars, markers).properties(height=alt.Step(12))
+def chart_label(frame: pd.DataFrame, with_answer: bool) -> pd.Series:
+    """The chart's row: the item on lines of its own, then the answer on its own line when it is not implied."""
+    label = frame["item"].map(lambda text: charts.wrapped(text, charts.NARROW_LINE_CHARACTERS))
+    if with_answer:
+        label = label + charts.LINE_BREAK + "→ " + frame["answer"]
+    duplicated = label.duplicated(keep=False)
+    return label.where(~duplicated, label + charts.LINE_BREAK + "(" + frame["question_label"] + ")")
 
 
-def show_comparison(shares: pd.DataFrame, significant_only: bool, group: str, wave: int) -> None:
-    """The chart and the table of kindcentra against the rest, or why there is nothing to show."""
-    if shares.empty:
+def show_comparison(
+    shown: pd.DataFrame, significant_only: bool, main_only: bool, group_label: str, wave: int, group: str
+) -> None:
+    """The differences as a dot plot sorted by size, and the table of kindcentra against the rest."""
+    if shown.empty:
         st.info(
             "Geen significante verschillen bij deze keuze; zet het vinkje uit om alle vergelijkingen te zien."
             if significant_only
             else "Geen vergelijking bij deze keuze."
         )
         return
-    policed = apply_base_policy(shares, ["n_in", "n_out"], SHARE_COLUMNS)
-    st.altair_chart(comparison_chart(policed))
-    st.caption(
-        "▲ kindcentra significant hoger, ▼ significant lager dan de overige (p < 0,05, Rao-Scott-F-toets van dat "
-        "antwoord tegen de andere antwoorden)."
+    policed = apply_base_policy(shown, ["n_in", "n_out"], SHARE_VALUES)
+    policed = policed.assign(row=chart_label(policed, with_answer=not main_only))
+    tooltip = [
+        alt_tooltip("item", "Item"),
+        alt_tooltip("answer", "Antwoord"),
+        alt_tooltip("difference_pct", "Verschil (procentpunten)", ".1f"),
+        alt_tooltip("interval", "95%-interval"),
+        alt_tooltip("kindcentrum_share_pct", "Kindcentrum %", ".1f"),
+        alt_tooltip("other_share_pct", "Overige %", ".1f"),
+        alt_tooltip("verdict", "Significant verschil"),
+    ]
+    chart = charts.difference_dots(
+        policed,
+        category="row",
+        value="difference_pct",
+        low="low",
+        high="high",
+        verdict="verdict",
+        verdict_order=VERDICTS,
+        verdict_colours=VERDICT_COLOURS,
+        title="Verschil kindcentra − overige (procentpunten)",
+        tooltip=tooltip,
     )
-    widgets.table(
-        shares,
-        name=f"kindcentra_{group}_{wave}",
+    answers = "per item het hoofdantwoord" if main_only else "alle antwoorden"
+    lines = [
+        f"Selectie: {group_label} · {wave} · {answers}"
+        + (" · alleen significante verschillen" if significant_only else ""),
+        f"Basis: n = {int(shown['n_in'].min())}–{int(shown['n_in'].max())} kindcentra, "
+        f"{int(shown['n_out'].min())}–{int(shown['n_out'].max())} overige",
+        *charts.source_lines(widgets.current_publication()),
+    ]
+    charts.show(charts.titled(chart, "Kindcentra tegenover de overige respondenten", lines))
+    st.caption(
+        "Een stip rechts van de stippellijn: kindcentra gaven dit antwoord vaker dan de overige respondenten; links: "
+        "minder vaak. De streep is het 95%-interval van het verschil, afgeleid uit dezelfde toets als ▲/▼ "
+        "(Rao-Scott-F-toets van dat antwoord tegen de andere antwoorden); ligt 0 buiten de streep, dan is het "
+        "verschil significant. Hoofdantwoord: bij stellingen het sterkste antwoord (bijvoorbeeld *in sterke "
+        "mate*), bij meerdere antwoorden *genoemd*, anders het antwoord dat het vaakst gegeven is."
+    )
+    widgets.dutch_table(
+        shown,
+        name=widgets.file_name(
+            "kindcentra",
+            group,
+            wave,
+            "hoofdantwoorden" if main_only else "alle_antwoorden",
+            "significant" if significant_only else "",
+        ),
         columns=TABLE_COLUMNS,
         base_column=["n_in", "n_out"],
-        value_columns=SHARE_COLUMNS,
+        value_columns=SHARE_VALUES,
+        decimals={"difference_pct": 1, "interval": 1, "kindcentrum_share_pct": 1, "other_share_pct": 1},
+        p_values=["kindcentrum_p_value"],
+        intervals={"interval": ("low", "high")},
+        counts=["n_in", "n_out"],
         key="kindcentra_shares",
-        column_config=number_config(NUMBER_FORMATS),
+        # A phone shows the item and the difference side by side; the full text is in the cell's tooltip.
+        column_config={TABLE_COLUMNS["item"]: st.column_config.TextColumn(width="medium")},
     )
+    if (shown["note"] == DISAGREES).any():
+        st.caption(
+            f"{DISAGREES} Bij deze rij kon het interval niet uit de toets worden afgeleid; het gepubliceerde interval "
+            "(Wald) spreekt het teken dan tegen. Het teken volgt de toets."
+        )
+
+
+def alt_tooltip(field: str, title: str, number_format: str | None = None):
+    """A Dutch tooltip line."""
+    if number_format:
+        return alt.Tooltip(f"{field}:Q", title=title, format=number_format)
+    return alt.Tooltip(f"{field}:N", title=title)
 
 
 def show_grade(pub: int, group: str, wave: int) -> None:
-    """The mean grade of kindcentra against the rest, with the t-test's interval and bases."""
+    """The mean grade of kindcentra against the rest, with the interval of the t-test and the bases."""
     means = data.frame(pub, "kindcentra_means", group=group, wave=wave)
     if means.empty:
         return
     st.subheader("Rapportcijfer")
-    means = means.assign(marker=means["kindcentrum_difference"].map(MARKERS).fillna(""))
-    widgets.table(
+    means = means.assign(verdict=means["kindcentrum_difference"].map(MARKERS).fillna(NO_DIFFERENCE))
+    means = with_intervals(means, "difference", "difference_ci_low", "difference_ci_high")
+    widgets.dutch_table(
         means,
-        name=f"kindcentra_rapportcijfer_{group}_{wave}",
+        name=widgets.file_name("kindcentra", "rapportcijfer", group, wave),
         columns={
             "question_text": "Vraag",
+            "difference": "Verschil (cijferpunten)",
+            "interval": "95%-interval van het verschil",
+            "verdict": "Significant verschil",
             "kindcentrum_mean": "Kindcentrum",
             "other_mean": "Overige",
-            "difference": "Verschil (cijferpunten)",
-            "difference_ci_low": "95%-interval van",
-            "difference_ci_high": "95%-interval tot",
             "kindcentrum_p_value": "p-waarde",
-            "marker": "Significant verschil",
             "n_in": "n kindcentrum",
             "n_out": "n overige",
         },
         base_column=["n_in", "n_out"],
-        value_columns=[
-            "kindcentrum_mean",
-            "other_mean",
-            "difference",
-            "difference_ci_low",
-            "difference_ci_high",
-            "kindcentrum_p_value",
-        ],
+        value_columns=["kindcentrum_mean", "other_mean", "difference", "low", "high", "kindcentrum_p_value"],
+        decimals={"kindcentrum_mean": 2, "other_mean": 2, "difference": 2, "interval": 2},
+        p_values=["kindcentrum_p_value"],
+        intervals={"interval": ("low", "high")},
+        counts=["n_in", "n_out"],
         key="kindcentra_means",
-        column_config=number_config(
-            {
-                "Kindcentrum": "%.2f",
-                "Overige": "%.2f",
-                "Verschil (cijferpunten)": "%.2f",
-                "95%-interval van": "%.2f",
-                "95%-interval tot": "%.2f",
-                "p-waarde": "%.4f",
-            }
-        ),
     )
     st.caption("Het gemiddelde rapportcijfer (1-10); getoetst met de t-toets voor gewogen gemiddelden.")
 
@@ -279,6 +342,7 @@ def render() -> None:
     """The Kindcentra page."""
     pub = widgets.current_publication()["publication_id"]
     st.title("Kindcentra")
+    widgets.reading_help("kindcentra")
     st.markdown(
         "Antwoorden van wie de samenwerking naar buiten presenteert als (integraal) kindcentrum, vergeleken met "
         "de overige respondenten van dezelfde groep en meting."
@@ -290,8 +354,8 @@ def render() -> None:
     group, group_label, wave = pick_group_and_wave(available)
     explain_kindcentrum(pub, group, group_label, wave)
     shares = prepare_shares(data.frame(pub, "kindcentra_shares", group=group, wave=wave))
-    shown, significant_only = pick_topic_and_filter(shares)
-    show_comparison(shown, significant_only, group, wave)
+    shown, significant_only, main_only = pick_filters(shares)
+    show_comparison(shown, significant_only, main_only, group_label, wave, group)
     show_grade(pub, group, wave)
     show_not_compared(pub, group, wave)
     st.caption(POLICY_TEXT)

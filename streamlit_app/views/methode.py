@@ -75,7 +75,9 @@ def plain_table(
 ) -> pd.DataFrame:
     """A table that rests on no respondents (a log, the checks, the methods): Dutch headers and a CSV download."""
     shown = frame[list(columns)].rename(columns=dict(columns))
-    st.dataframe(shown, hide_index=True, column_config=dict(column_config or {}), key=f"table_{name}")
+    # On screen: decimal commas and "–" for no value; the CSV keeps the numbers.
+    screen = shown.apply(lambda column: column.map(on_screen) if column.dtype.kind in "fO" else column)
+    st.dataframe(screen, hide_index=True, column_config=dict(column_config or {}), key=f"table_{name}")
     st.download_button(
         "Download als CSV",
         data=widgets.csv_bytes(shown),
@@ -85,6 +87,15 @@ def plain_table(
         icon=":material/download:",
     )
     return shown
+
+
+def on_screen(value: object) -> object:
+    """A cell as a reader reads it: a fraction with a decimal comma (three decimals), a whole number as is."""
+    if widgets.is_missing(value):
+        return widgets.NO_VALUE
+    if isinstance(value, float):
+        return widgets.dutch_number(value, 0 if value.is_integer() else 3)
+    return value
 
 
 def yes_no(values: pd.Series) -> pd.Series:
@@ -127,9 +138,9 @@ def response_section(pub: int) -> None:
         )
         return
     margins["variable"] = margins["variable"].str.replace("_", " ").str.capitalize()
-    widgets.table(
+    widgets.dutch_table(
         margins,
-        name=f"respons_{group}_{wave}",
+        name=widgets.file_name("respons", group, wave),
         columns={
             "variable": "Weegvariabele",
             "category_label": "Categorie",
@@ -142,13 +153,9 @@ def response_section(pub: int) -> None:
         },
         base_column="respondents",
         value_columns=[],
+        decimals={"respondent_pct": 1, "population_pct": 1, "coverage_pct": 1, "weighted_count": 1},
+        counts=["respondents", "population_count"],
         key="methode_margins",
-        column_config={
-            "% van de respons": st.column_config.NumberColumn(format="%.1f%%"),
-            "% van de populatie": st.column_config.NumberColumn(format="%.1f%%"),
-            "Respons als % van de populatie": st.column_config.NumberColumn(format="%.1f%%"),
-            "Gewogen aantal": st.column_config.NumberColumn(format="%.1f"),
-        },
     )
     st.caption(
         "De respons wijkt per stratum af van de populatie; de weging trekt dat recht: het gewogen aantal is "
@@ -162,7 +169,7 @@ def weighting_section(pub: int) -> None:
     st.header("Weging")
     diagnostics = data.frame(pub, "methode_diagnostics")
     diagnostics["method"] = diagnostics["method"].map(WEIGHTING_METHODS).fillna(diagnostics["method"])
-    widgets.table(
+    widgets.dutch_table(
         diagnostics,
         name="weging",
         columns={
@@ -180,14 +187,15 @@ def weighting_section(pub: int) -> None:
         },
         base_column="respondents",
         value_columns=[],
-        key="methode_diagnostics",
-        column_config={
-            "Designeffect (Kish)": st.column_config.NumberColumn(format="%.3f"),
-            "Effectieve steekproefomvang": st.column_config.NumberColumn(format="%.1f"),
-            "Weegefficiëntie": st.column_config.NumberColumn(format="%.3f"),
-            "Kleinste gewicht": st.column_config.NumberColumn(format="%.3f"),
-            "Grootste gewicht": st.column_config.NumberColumn(format="%.3f"),
+        decimals={
+            "kish_design_effect": 3,
+            "effective_sample_size": 1,
+            "weighting_efficiency": 3,
+            "min_weight": 3,
+            "max_weight": 3,
         },
+        counts=["respondents", "wave", "iterations"],
+        key="methode_diagnostics",
     )
     st.markdown(
         "De gewichten maken de respons per groep en meting gelijk aan de populatie op de weegvariabelen "
@@ -254,6 +262,7 @@ def check_summary(results: pd.DataFrame) -> pd.DataFrame:
     )
     summary["passed"] = summary["failed"] == 0
     summary["description"] = summary["check_name"].map(CHECK_DESCRIPTIONS).fillna("")
+    summary["title"] = summary["check_name"].map(texts.check_title)
     return summary
 
 
@@ -282,10 +291,11 @@ def quality_section(pub: int) -> None:
     columns[1].metric("Fouten", int((failed["severity"] == "error").sum()))
     columns[2].metric("Waarschuwingen", int((failed["severity"] == "warning").sum()))
     for check in failed.itertuples():
+        note = texts.CHECK_WARNING_NOTES.get(check.check_name, "") if check.severity == "warning" else ""
         text = (
-            f"**{SEVERITIES.get(check.severity, check.severity).capitalize()}: {check.check_name}.** "
-            f"{check.description or 'Controle niet geslaagd'}: {dutch_number(check.found)} gevonden "
-            f"({failure_places(results, check.check_name)})."
+            f"**{SEVERITIES.get(check.severity, check.severity).capitalize()}: {check.title}.** "
+            f"{dutch_number(check.found)} gevonden ({failure_places(results, check.check_name)}). "
+            f"{note or check.description or 'Controle niet geslaagd.'}"
         )
         (st.error if check.severity == "error" else st.warning)(text)
     st.caption(
@@ -298,7 +308,7 @@ def quality_section(pub: int) -> None:
         summary,
         name="kwaliteitscontroles",
         columns={
-            "check_name": "Controle",
+            "title": "Controle",
             "description": "Wat er gecontroleerd wordt",
             "severity": "Ernst",
             "passed": "Geslaagd",
@@ -309,6 +319,7 @@ def quality_section(pub: int) -> None:
     )
     with st.expander("Alle resultaten per meting en groep"):
         detail = results.assign(
+            check_name=results["check_name"].map(texts.check_title),
             severity=results["severity"].map(SEVERITIES).fillna(results["severity"]),
             passed=yes_no(results["passed"]),
             observed=dutch_observed(results["observed"]),
@@ -401,10 +412,17 @@ def workbook_section(pub: int) -> None:
     )
 
 
+def glossary_section() -> None:
+    """Begrippen: the words the pages use, in plain Dutch (publication/texts.py, shared with the workbook)."""
+    st.header("Begrippen")
+    st.markdown("\n".join(f"- **{term}**: {meaning}" for term, meaning in texts.GLOSSARY.items()))
+
+
 def main() -> None:
     """The page: method, quality and the publication log of the publication shown."""
     pub = int(widgets.current_publication()["publication_id"])
     st.title("Methode en kwaliteit")
+    widgets.reading_help("methode")
     st.markdown(
         "Hoe de cijfers tot stand komen en gecontroleerd zijn: de respons en de weging, de toetsen, de regel "
         "voor kleine aantallen, de kwaliteitscontroles van deze publicatie en alle publicaties met hun wijzigingen."
@@ -413,6 +431,7 @@ def main() -> None:
     weighting_section(pub)
     tests_section(pub)
     policy_section()
+    glossary_section()
     quality_section(pub)
     publications_section(pub)
     workbook_section(pub)

@@ -8,9 +8,11 @@ locations (question `modellen_voorkomen`, as in the table of bijlage 2).
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
+from publication import texts
 from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
 
@@ -45,12 +47,9 @@ REPORT_NOTE = (
     "kwart van de respondenten viel in geen van de vier modellen, zodat de modellen de werkelijkheid volgens de "
     "onderzoekers niet goed genoeg vangen. De conclusies rusten op de zes onderliggende vragen (hoofdstuk 5)."
 )
-PERCENT_FORMATS = {"%": "%.1f", "95%-interval van": "%.1f", "95%-interval tot": "%.1f"}
-
-
-def percent_config() -> dict[str, object]:
-    """One decimal for every percentage column of this page's tables."""
-    return {header: st.column_config.NumberColumn(format=format_) for header, format_ in PERCENT_FORMATS.items()}
+# Every percentage of this page's tables with one decimal (a comma on screen).
+PERCENT_DECIMALS = {"share_pct": 1, "interval": 1}
+INTERVAL = {"interval": ("ci_low_pct", "ci_high_pct")}
 
 
 # --------------------------------------------------------------------------------------------------
@@ -102,7 +101,7 @@ def show_rules(pub: int, wave: int) -> None:
     st.download_button(
         "Download als CSV",
         data=widgets.csv_bytes(table.reset_index()),
-        file_name=f"modellen_regels_{wave}.csv",
+        file_name=widgets.file_name("modellen_regels", wave) + ".csv",
         mime="text/csv",
         key="csv_modellen_regels",
         icon=":material/download:",
@@ -127,37 +126,42 @@ def show_distribution(distribution: pd.DataFrame, group: str, group_label: str, 
         meting=lambda frame: frame["wave"].astype(str)
     )
     policed = apply_base_policy(in_group, "base_n", ["share_pct", "ci_low_pct", "ci_high_pct"])
-    st.altair_chart(
-        charts.bars_with_interval(
-            policed,
-            category="model_label",
-            value="share_pct",
-            low="ci_low_pct",
-            high="ci_high_pct",
-            colour="meting",
-            domain=None,
-        )
+    # The waves in the group's own hue, the newest darkest (as on Vragen).
+    waves = sorted(policed["meting"].unique(), reverse=True)
+    shades = charts.GROUP_SHADES[int(in_group["group_sort_order"].iloc[0] - 1) % len(charts.GROUP_SHADES)]
+    chart = charts.bars_with_interval(
+        policed,
+        category="model_label",
+        value="share_pct",
+        low="ci_low_pct",
+        high="ci_high_pct",
+        colour="meting",
+        colours=(waves, [shades[min(position, len(shades) - 1)] for position in range(len(waves))]),
+        domain=None,
+        step=22,
     )
+    bases = ", ".join(f"n = {row.base_n} ({row.meting})" for row in in_group.drop_duplicates("wave").itertuples())
+    lines = [
+        "Gewogen aandeel van wie alle zes vragen A-F beantwoordde, per meting",
+        f"Basis: {bases}",
+        *charts.source_lines(widgets.current_publication()),
+    ]
+    charts.show(charts.titled(chart, f"Samenwerkingsmodellen: {group_label}", lines))
     st.caption("Gewogen aandeel van wie alle zes vragen beantwoordde, per meting; de streep is het 95%-interval.")
     in_wave = in_group[in_group["wave"] == wave]
     if in_wave.empty:
         st.info(f"In meting {wave} is deze groep niet ingedeeld.")
         return
-    widgets.table(
+    widgets.dutch_table(
         in_wave,
-        name=f"modellen_{group}_{wave}",
-        columns={
-            "model_label": "Model",
-            "share_pct": "%",
-            "ci_low_pct": "95%-interval van",
-            "ci_high_pct": "95%-interval tot",
-            "n": "n",
-            "base_n": "Basis (n)",
-        },
+        name=widgets.file_name("modellen", group, wave),
+        columns={"model_label": "Model", "share_pct": "%", "interval": "95%-interval", "n": "n", "base_n": "Basis (n)"},
         base_column="base_n",
         value_columns=["share_pct", "ci_low_pct", "ci_high_pct"],
+        decimals=PERCENT_DECIMALS,
+        intervals=INTERVAL,
+        counts=["n", "base_n"],
         key="modellen_distribution",
-        column_config=percent_config(),
     )
 
 
@@ -190,23 +194,24 @@ def show_unclassified(distribution: pd.DataFrame, incomplete: pd.DataFrame, grou
     rows = unclassified_rows(distribution, incomplete, group, wave)
     if rows.empty:
         return
-    widgets.table(
+    widgets.dutch_table(
         rows,
-        name=f"modellen_niet_ingedeeld_{group}_{wave}",
+        name=widgets.file_name("modellen_niet_ingedeeld", group, wave),
         columns={
             "model_label": "Uitkomst",
-            "meaning": "Betekenis",
-            "n": "n",
             "share_pct": "%",
-            "ci_low_pct": "95%-interval van",
-            "ci_high_pct": "95%-interval tot",
+            "interval": "95%-interval",
+            "n": "n",
+            "meaning": "Betekenis",
             "of_whom": "Aandeel",
             "base_n": "Basis (n)",
         },
         base_column="base_n",
         value_columns=["share_pct", "ci_low_pct", "ci_high_pct"],
+        decimals=PERCENT_DECIMALS,
+        intervals=INTERVAL,
+        counts=["n", "base_n"],
         key="modellen_unclassified",
-        column_config=percent_config(),
     )
     st.info(REPORT_NOTE, icon="ℹ️")
 
@@ -225,29 +230,47 @@ def show_board_estimates(pub: int, wave: int) -> None:
     st.markdown(
         "Schoolbesturen en kov-besturen schatten zelf hoe vaak elk model voorkomt bij de locaties onder hun bestuur."
     )
-    estimates = estimates.assign(row=estimates["item_text"] + " · " + estimates["group_label"])
+    # The row names the model and the group on lines of their own, short enough for a phone.
+    short = estimates["respondent_group"].map(texts.SHORT_GROUP_LABELS).fillna(estimates["group_label"])
+    estimates = estimates.assign(row=estimates["item_text"].map(charts.wrapped) + charts.LINE_BREAK + short)
     policed = apply_base_policy(estimates, "base_n", ["share_pct", "ci_low_pct", "ci_high_pct"])
     answers = list(dict.fromkeys(estimates.sort_values("answer_sort_order")["answer_label"]))
-    chart = charts.stacked_shares(policed, row="row", answer="answer_label", answer_order=answers)
-    # The rows name both the model and the group: give their labels room.
-    st.altair_chart(chart.configure_axisY(labelLimit=320))
-    widgets.table(
+    # From "geen van onze locaties" to "meer dan 75%": an ordered scale, one hue from light to dark.
+    chart = charts.stacked_shares(
+        policed,
+        row="row",
+        answer="answer_label",
+        answer_order=answers,
+        colours=charts.answer_colours(answers, ordered=True),
+    ).properties(height=alt.Step(40))
+    bases = ", ".join(
+        f"n = {row.base_n} ({row.group_label})" for row in estimates.drop_duplicates("respondent_group").itertuples()
+    )
+    lines = [
+        "Hoe vaak komt elk model voor bij de locaties onder uw bestuur?",
+        f"Selectie: schoolbesturen en kov-besturen · {wave}",
+        f"Basis: {bases}",
+        *charts.source_lines(widgets.current_publication()),
+    ]
+    charts.show(charts.titled(chart, "Inschatting door de besturen", lines))
+    widgets.dutch_table(
         estimates,
-        name=f"modellen_besturen_{wave}",
+        name=widgets.file_name("modellen_besturen", wave),
         columns={
             "item_text": "Model",
-            "answer_label": "Komt voor bij",
             "group_label": "Groep",
+            "answer_label": "Komt voor bij",
             "share_pct": "%",
-            "ci_low_pct": "95%-interval van",
-            "ci_high_pct": "95%-interval tot",
+            "interval": "95%-interval",
             "n": "n",
             "base_n": "Basis (n)",
         },
         base_column="base_n",
         value_columns=["share_pct", "ci_low_pct", "ci_high_pct"],
+        decimals=PERCENT_DECIMALS,
+        intervals=INTERVAL,
+        counts=["n", "base_n"],
         key="modellen_board_estimates",
-        column_config=percent_config(),
     )
 
 
@@ -259,6 +282,7 @@ def render() -> None:
     """The Samenwerkingsmodellen page."""
     pub = widgets.current_publication()["publication_id"]
     st.title("Samenwerkingsmodellen")
+    widgets.reading_help("samenwerkingsmodellen")
     waves = [int(wave) for wave in data.frame(pub, "waves")["wave"]]
     distribution = data.frame(pub, "modellen_distribution")
     st.markdown(

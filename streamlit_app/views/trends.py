@@ -44,28 +44,31 @@ TREND_BREAK = "C"  # the options or the meaning changed: not tested, the line st
 REWORDED_FLAG = "vraagtekst gewijzigd"
 # Counts the trend breaks of a group up to each wave: a line is drawn within one value only.
 SEGMENT = "trend_segment"
+# The key columns (what changed, before, after, the difference) first: at 1400 px and on a phone they are
+# what a reader sees without scrolling sideways.
 TABLE_COLUMNS = {
-    "waves": "Metingen",
     "group_label": "Groep",
-    "topic": "Onderwerp",
     "question_label": "Vraag",
     "item": "Item",
     "answer": "Antwoord",
-    "level": "Toets op",
-    "comparability": "Vergelijkbaarheid",
     "before": "Voor",
     "after": "Na",
     "difference": "Verschil",
-    "ci_low": "95%-interval van",
-    "ci_high": "95%-interval tot",
-    "unit": "Eenheid",
+    "interval": "95%-interval van het verschil",
+    "holds": "Houdt stand na correctie",
     "p_value": "p-waarde",
     "p_adjusted": "p na correctie",
-    "holds": "Houdt stand na correctie",
+    "unit": "Eenheid",
+    "waves": "Metingen",
+    "topic": "Onderwerp",
+    "level": "Toets op",
+    "comparability": "Vergelijkbaarheid",
     "n_from": "n voor",
     "n_to": "n na",
 }
 VALUE_COLUMNS = ["before", "after", "difference", "ci_low", "ci_high", "p_value", "p_adjusted"]
+# Shares in percent (points) with one decimal, the grade's points with two: the text carries both.
+DECIMALS = 2
 
 
 # --------------------------------------------------------------------------------------------------
@@ -146,7 +149,16 @@ def filtered(changes: pd.DataFrame, group: str, topic: str, adjusted_only: bool)
     return changes[keep]
 
 
-def show_changes(shown: pd.DataFrame, group: str) -> None:
+def dutch_values(frame: pd.DataFrame, column: str) -> pd.Series:
+    """A value as text in its unit's precision: one decimal for percent (points), two for grade points."""
+    is_share = (frame["value_unit"] == "share").fillna(False)
+    return pd.Series(
+        [widgets.dutch_number(value, 1 if share else 2) for value, share in zip(frame[column], is_share, strict=True)],
+        index=frame.index,
+    )
+
+
+def show_changes(shown: pd.DataFrame, group: str, topic: str) -> None:
     """The table of changes, or why it is empty."""
     if shown.empty:
         st.info(
@@ -156,13 +168,21 @@ def show_changes(shown: pd.DataFrame, group: str) -> None:
         return
     holds = int((shown["holds"] == "ja").sum())
     st.markdown(f"**{len(shown)} significante veranderingen**, waarvan {holds} standhouden na correctie.")
-    widgets.table(
-        shown,
-        name=f"trends_{group or 'alle_groepen'}",
+    widgets.dutch_table(
+        shown.assign(
+            decimals=np.where((shown["value_unit"] == "share").fillna(False), 1, 2),
+            **{column: dutch_values(shown, column) for column in ("before", "after", "difference")},
+        ),
+        name=widgets.file_name("trends", group or "alle_groepen", topic),
         columns=TABLE_COLUMNS,
         base_column=["n_from", "n_to"],
         value_columns=VALUE_COLUMNS,
+        decimals={"interval": "decimals"},
+        p_values=["p_value", "p_adjusted"],
+        intervals={"interval": ("ci_low", "ci_high")},
+        counts=["n_from", "n_to"],
         key="trends_changes",
+        column_config={TABLE_COLUMNS["question_label"]: st.column_config.TextColumn(width="medium")},
     )
     st.caption(
         "Voor en na: het aandeel in procenten of het gemiddelde rapportcijfer in de twee metingen; het verschil "
@@ -199,11 +219,11 @@ def show_trend_breaks(pub: int, group: str, topic: str) -> None:
         "reason": "Wat is er veranderd",
     }
     shown = shown[list(columns)].rename(columns=columns)
-    st.dataframe(shown, hide_index=True, key="trends_breaks")
+    st.dataframe(shown.fillna(widgets.NO_VALUE), hide_index=True, key="trends_breaks")
     st.download_button(
         "Download als CSV",
         data=widgets.csv_bytes(shown),
-        file_name=f"trendbreuken_{group or 'alle_groepen'}.csv",
+        file_name=widgets.file_name("trendbreuken", group or "alle_groepen", topic) + ".csv",
         mime="text/csv",
         key="csv_trends_breaks",
         icon=":material/download:",
@@ -297,22 +317,41 @@ def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
     means = data.frame(pub, "trends_means", question_id=item["question_id"], item_id=item["item_id"])
     show_comparability(means)
     policed = apply_base_policy(trend_segments(means), "base_n", ["mean", "ci_low", "ci_high"])
-    st.altair_chart(
-        charts.line_over_waves(
-            policed,
-            value="mean",
-            low="ci_low",
-            high="ci_high",
-            colour="group_label",
-            title="Cijfer",
-            value_format=".2f",
-            zero=False,
-            segment=SEGMENT,
-        )
+    chart = charts.line_over_waves(
+        policed,
+        value="mean",
+        low="ci_low",
+        high="ci_high",
+        colour="group_label",
+        colours=trend_colours(pub, policed),
+        title="Gemiddeld cijfer (1-10)",
+        value_format=".2f",
+        zero=False,
+        segment=SEGMENT,
     )
+    charts.show(charts.titled(chart, item["question_label"], chart_lines(item, policed)))
     return policed.assign(answer_label=MEAN_ANSWER).rename(
         columns={"mean": "value", "ci_low": "low", "ci_high": "high"}
     )
+
+
+def trend_colours(pub: int, frame: pd.DataFrame) -> tuple[list[str], list[str]]:
+    """Each group's own hue (as on Vragen), keyed by the group's label."""
+    groups = data.frame(pub, "groups")
+    present = groups[groups["respondent_group"].isin(frame["respondent_group"])]
+    colours = charts.group_colours(present["respondent_group"].tolist(), groups["respondent_group"].tolist())
+    return present["label_nl"].tolist(), colours
+
+
+def chart_lines(item: pd.Series, frame: pd.DataFrame, answer: str = "") -> list[str]:
+    """What a trend chart carries inside it: item, answer, base per group and wave, source and notice."""
+    bases = frame.drop_duplicates(["group_label", "wave"])
+    return [
+        item["item_text"] if item["item_id"] != item["question_id"] else "",
+        f"Antwoord: {answer}" if answer else "",
+        "Basis: " + ", ".join(f"n = {row.base_n} ({row.group_label} {row.wave})" for row in bases.itertuples()),
+        *charts.source_lines(widgets.current_publication()),
+    ]
 
 
 def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame:
@@ -332,16 +371,18 @@ def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame
             st.caption(
                 "Significant veranderd bij: " + ", ".join(changed) if changed else "Geen significante verandering."
             )
+            rows = policed[same_answer(policed, answer)]
             chart = charts.line_over_waves(
-                policed[same_answer(policed, answer)],
+                rows,
                 value="share_pct",
                 low="ci_low_pct",
                 high="ci_high_pct",
                 colour="group_label",
+                colours=trend_colours(pub, rows),
                 segment=SEGMENT,
             )
-            # Half the page's width: a legend of four group names on one row would be cut off.
-            st.altair_chart(chart.configure_legend(columns=2))
+            label = f"{answer['answer_label']}{combined}"
+            charts.show(charts.titled(chart, item["question_label"], chart_lines(item, rows, label)))
     return policed.rename(columns={"share_pct": "value", "ci_low_pct": "low", "ci_high_pct": "high"})
 
 
@@ -355,25 +396,23 @@ def show_item_over_waves(pub: int, shown: pd.DataFrame) -> None:
     figures = mean_chart(pub, item) if is_mean else share_charts(pub, item, shown)
     st.caption("De band om elke lijn is het 95%-interval. Met twee metingen is elke lijn twee punten.")
     with st.expander("Cijfers bij de grafiek"):
-        widgets.table(
+        widgets.dutch_table(
             figures,
-            name=f"trends_{item['item_id']}",
+            name=widgets.file_name("trends", item["question_id"], item["item_id"]),
             columns={
-                "wave": "Meting",
                 "group_label": "Groep",
+                "wave": "Meting",
                 "answer_label": "Antwoord",
                 "value": "Gemiddelde" if is_mean else "%",
-                "low": "95%-interval van",
-                "high": "95%-interval tot",
+                "interval": "95%-interval",
                 "base_n": "Basis (n)",
             },
             base_column="base_n",
             value_columns=["value", "low", "high"],
+            decimals={"value": 2 if is_mean else 1, "interval": 2 if is_mean else 1},
+            intervals={"interval": ("low", "high")},
+            counts=["base_n", "wave"],
             key="trends_figures",
-            column_config={
-                header: st.column_config.NumberColumn(format="%.2f" if is_mean else "%.1f")
-                for header in ("Gemiddelde" if is_mean else "%", "95%-interval van", "95%-interval tot")
-            },
         )
 
 
@@ -385,6 +424,7 @@ def render() -> None:
     """The Trends page."""
     pub = widgets.current_publication()["publication_id"]
     st.title("Trends")
+    widgets.reading_help("trends")
     st.markdown(
         "Alle significante veranderingen (p < 0,05, Rao-Scott-F-toets; voor het rapportcijfer de t-toets) tussen "
         "twee opeenvolgende metingen, per groep."
@@ -395,7 +435,7 @@ def render() -> None:
     adjusted_only = st.checkbox("Alleen wat standhoudt na correctie", key="trends_adjusted")
     st.caption(ADJUSTMENT_TEXT)
     shown = filtered(changes, group, topic, adjusted_only)
-    show_changes(shown, group)
+    show_changes(shown, group, topic)
     if not shown.empty:
         show_item_over_waves(pub, shown)
     show_trend_breaks(pub, group, topic)

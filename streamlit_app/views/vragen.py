@@ -8,13 +8,13 @@ interval and the significance markers; all under the one small-base policy, all 
 
 from __future__ import annotations
 
-import textwrap
 from collections.abc import Sequence
 
 import altair as alt
 import pandas as pd
 import streamlit as st
 
+from publication import texts
 from publication.base_policy import POLICY_TEXT, STATUS_COLUMN, apply_base_policy
 from streamlit_app import address, charts, data, widgets
 
@@ -35,51 +35,30 @@ SHARE_COLUMNS = {
     "meting": "Meting",
     "item_text": "Item",
     "answer": "Antwoord",
-    "n": "Aantal (n)",
-    "base_n": "Basis (n)",
     "share": "Aandeel (%)",
     "interval": "95%-interval",
     "change": "Verandering t.o.v. vorige meting",
     "kindcentrum": "Kindcentra t.o.v. de rest",
+    "n": "Aantal (n)",
+    "base_n": "Basis (n)",
 }
 MEAN_COLUMNS = {
     "group_label": "Groep",
     "meting": "Meting",
     "mean_shown": "Gemiddelde",
     "interval": "95%-interval",
-    "base_n": "Basis (n)",
     "change": "Verandering t.o.v. vorige meting",
     "kindcentrum": "Kindcentra t.o.v. de rest",
+    "base_n": "Basis (n)",
 }
-SHARE_VALUES = ["share", "interval", "n", "change", "kindcentrum"]
-# Items of a grid or a multiple-answer question run to 150 characters: the axis shows them on lines of 60.
-AXIS_LINE_CHARACTERS = 60
-LINE_BREAK = "|"
-LABEL_LIMIT = 420
+SHARE_VALUES = ["share", "ci_low_pct", "ci_high_pct", "n", "change", "kindcentrum"]
 # Room per statement of a grid for three lines of label.
 GRID_ROW_STEP = 46
 
 
 def interval_text(lows: pd.Series, highs: pd.Series, decimals: int = 1) -> list[str]:
-    """Each 95% interval as "low – high", with a decimal point like the table's number columns.
-
-    Streamlit's table formats numbers printf-style, with a point; an interval written with commas beside
-    them would mix two decimal marks in one row. The CSV downloads use Dutch decimal commas throughout.
-    """
-    return [f"{low:.{decimals}f} – {high:.{decimals}f}" for low, high in zip(lows, highs, strict=True)]
-
-
-def axis_label(text: str) -> str:
-    """A long label broken into lines for a chart's axis (joined by LINE_BREAK; `draw` splits them again)."""
-    return LINE_BREAK.join(textwrap.wrap(text, AXIS_LINE_CHARACTERS)) if isinstance(text, str) else text
-
-
-def draw(chart: alt.TopLevelMixin) -> None:
-    """Show a chart with room for the report's long Dutch labels: axis labels on several lines, legends wide."""
-    configured = chart.configure_axisY(
-        labelExpr=f"split(datum.value, '{LINE_BREAK}')", labelLimit=LABEL_LIMIT, labelOverlap=False
-    ).configure_legend(labelLimit=LABEL_LIMIT, columns=2)
-    st.altair_chart(configured, width="stretch")
+    """Each 95% interval as "low – high" with decimal commas, as every number on screen."""
+    return [widgets.dutch_interval(low, high, decimals) for low, high in zip(lows, highs, strict=True)]
 
 
 # --------------------------------------------------------------------------------------------------
@@ -106,14 +85,23 @@ def search_hits(pub: int, text: str) -> set[str] | None:
 
 
 def pick_question(pub: int, questions: pd.DataFrame) -> str | None:
-    """The search box, the topic and the question pickers; the chosen question, or None when none matches."""
+    """The search box, the topic and the question pickers; the chosen question, or None when none matches.
+
+    The search word is in the address (`zoek`), so a shared link repeats the search, and the page says how
+    many questions it found.
+    """
     search, topic_column, question_column = st.columns([2, 2, 3])
+    if "vragen_zoek" not in st.session_state:
+        st.session_state["vragen_zoek"] = st.query_params.get("zoek", "")
     text = search.text_input("Zoek een vraag", key="vragen_zoek", placeholder="bijvoorbeeld: één team")
+    address.remember(zoek=text.strip())
     hits = search_hits(pub, text)
     found = questions if hits is None else questions[questions.index.isin(hits)]
     if found.empty:
-        st.info(f"Geen vraag gevonden met '{text.strip()}'. Probeer een ander woord of maak het zoekvak leeg.")
+        st.info(f"Geen vraag gevonden met “{text.strip()}”. Probeer een ander woord of maak het zoekvak leeg.")
         return None
+    if hits is not None:
+        search.caption(f"{len(found)} {'vraag' if len(found) == 1 else 'vragen'} gevonden met “{text.strip()}”.")
     topics = [ALL_TOPICS, *found["topic"].drop_duplicates()]
     topic = address.select("Onderwerp", "onderwerp", topics, container=topic_column)
     options = list(found.index if topic == ALL_TOPICS else found.index[found["topic"] == topic])
@@ -134,17 +122,24 @@ def question_name(questions: pd.DataFrame, question: str) -> str:
     return label if label == topic else f"{label} ({topic})"
 
 
-def from_address(name: str, options: Sequence) -> list:
-    """The options the address lists under `name` (comma-separated, compared as text); all when none is valid."""
-    wanted = set(st.query_params.get(name, "").split(","))
-    chosen = [option for option in options if str(option) in wanted]
+def from_address(name: str, options: Sequence, format_func) -> list:
+    """The options the address lists under `name` (comma-separated, compared as text); all when none is valid.
+
+    A listed value that is no option is announced (on a link followed), so a reader knows the view differs.
+    """
+    listed = [value for value in st.query_params.get(name, "").split(",") if value]
+    chosen = [option for option in options if str(option) in listed]
+    strangers = [value for value in listed if value not in {str(option) for option in options}]
+    if strangers and address.unknown(name, options) is not None:
+        shown = ", ".join(format_func(option) for option in (chosen or options))
+        address.announce_unknown(name, ", ".join(strangers), shown)
     return chosen or list(options)
 
 
 def pick_many(label: str, name: str, options: Sequence, format_func, key: str, container) -> list:
     """A multiselect that starts on the address's choice and writes the choice back (left out when all)."""
     chosen = container.multiselect(
-        label, options, default=from_address(name, options), format_func=format_func, key=key
+        label, options, default=from_address(name, options, format_func), format_func=format_func, key=key
     )
     address.remember(**{name: None if len(chosen) == len(options) else ",".join(str(option) for option in chosen)})
     return chosen
@@ -198,8 +193,10 @@ def prepare_shares(shares: pd.DataFrame) -> pd.DataFrame:
     """The share rows with what the chart and the table show: row label, rounded share, interval, markers."""
     frame = shares.copy()
     frame["meting"] = frame["wave"].astype(str)
-    frame["rij"] = frame["group_label"] + " " + frame["meting"]
-    frame["item_axis"] = frame["item_label"].map(axis_label)
+    # The chart's row: the group's short name, so that it fits beside the bar on a phone.
+    frame["rij"] = frame["respondent_group"].map(texts.SHORT_GROUP_LABELS).fillna(frame["group_label"])
+    frame["rij"] = frame["rij"] + " " + frame["meting"]
+    frame["item_axis"] = frame["item_label"].map(charts.wrapped)
     frame["is_combined"] = frame["answer_grouping"].notna()
     frame["answer"] = frame["answer_label"].where(~frame["is_combined"], frame["answer_label"] + " (samengevoegd)")
     frame["share"] = frame["share_pct"].round(1)
@@ -219,6 +216,22 @@ def answer_order(frame: pd.DataFrame) -> list[str]:
     return frame.sort_values("answer_sort_order")["answer_label"].drop_duplicates().tolist()
 
 
+def items_by_share(frame: pd.DataFrame, answer: str | None = None) -> list[str]:
+    """The items (axis labels) as the report orders them: by share, largest first, open answers last.
+
+    The share is the first row's (group and wave) of `answer`, or of the item itself for a multiple-answer
+    question; an item that row does not have sorts by its mean over the rows shown.
+    """
+    rows = frame if answer is None else frame[frame["answer_label"] == answer]
+    rows = rows[~rows["is_combined"]]
+    first = rows[rows["rij"] == rows["rij"].iloc[0]].groupby("item_axis")["share_pct"].mean() if len(rows) else None
+    mean = rows.groupby("item_axis")["share_pct"].mean()
+    key = mean if first is None else first.reindex(mean.index).fillna(mean)
+    is_open = frame.groupby("item_axis")["has_open_answer"].any().reindex(key.index).fillna(False)
+    ordered = pd.DataFrame({"share": key, "open": is_open}).sort_values(["open", "share"], ascending=[True, False])
+    return ordered.index.tolist()
+
+
 def share_tooltip(with_item: bool) -> list[alt.Tooltip]:
     """What hovering a bar tells, in Dutch: where it belongs, the share, its interval and the base."""
     item = [alt.Tooltip("item_label:N", title="Item")] if with_item else []
@@ -233,7 +246,21 @@ def share_tooltip(with_item: bool) -> list[alt.Tooltip]:
     ]
 
 
-def show_combined(frame: pd.DataFrame, category: str) -> None:
+def base_line(frame: pd.DataFrame) -> str:
+    """The bases of the chart's rows in one line: "Basis: n = 650 (Basisscholen 2019), ..."."""
+    bases = frame.groupby("rij", sort=False)["base_n"].agg(
+        lambda values: f"{values.min()}–{values.max()}" if values.min() != values.max() else str(values.min())
+    )
+    return "Basis: " + ", ".join(f"n = {base} ({row})" for row, base in bases.items())
+
+
+def in_chart(chart: alt.TopLevelMixin, title: str, frame: pd.DataFrame, context: dict) -> None:
+    """Show `chart` with its title, question, selection, base, source and notice inside it."""
+    lines = [context["question"], context["selection"], base_line(frame), *context["source"]]
+    charts.show(charts.titled(chart, title, lines))
+
+
+def show_combined(frame: pd.DataFrame, category: str, context: dict) -> None:
     """The report's combined answers as their own bars, beside (not inside) the 100% of the single answers."""
     combined = frame[frame["is_combined"]]
     if combined.empty:
@@ -246,29 +273,33 @@ def show_combined(frame: pd.DataFrame, category: str) -> None:
         low="ci_low_pct",
         high="ci_high_pct",
         colour="rij",
+        colours=context["row_colours"],
+        marker="change",
         tooltip=share_tooltip(with_item=category == "item_axis"),
     )
-    draw(chart)
+    in_chart(chart, f"{context['label']}: samengevoegde antwoorden", combined, context)
 
 
-def show_single(frame: pd.DataFrame) -> None:
+def show_single(frame: pd.DataFrame, context: dict) -> None:
     """One answer per respondent: a bar per group and wave stacked to 100%, as in the report."""
     singles = frame[~frame["is_combined"]]
+    order = answer_order(singles)
     chart = charts.stacked_shares(
         policed(singles),
         row="rij",
         answer="answer_label",
-        answer_order=answer_order(singles),
-        ordered=False,
+        answer_order=order,
+        colours=charts.answer_colours(order, context["ordered"], sorted(charts.OUTSIDE_SCALE)),
+        marker="change",
         tooltip=share_tooltip(with_item=False),
     )
-    draw(chart)
-    show_combined(frame, "answer_label")
+    in_chart(chart, context["label"], singles, context)
+    show_combined(frame, "answer_label", context)
 
 
-def show_multi(frame: pd.DataFrame) -> None:
-    """Several answers possible: per option the share that named it, a bar per group and wave."""
-    st.caption("Per antwoord het percentage dat het noemde; samen meer dan 100%.")
+def show_multi(frame: pd.DataFrame, context: dict) -> None:
+    """Several answers possible: per option the share that named it, largest first, a bar per group and wave."""
+    st.caption("Per antwoord het percentage dat het noemde; samen meer dan 100%. Gesorteerd op het aandeel.")
     chart = charts.bars_with_interval(
         policed(frame),
         category="item_axis",
@@ -276,43 +307,50 @@ def show_multi(frame: pd.DataFrame) -> None:
         low="ci_low_pct",
         high="ci_high_pct",
         colour="rij",
+        colours=context["row_colours"],
+        marker="change",
+        category_order=items_by_share(frame),
         tooltip=share_tooltip(with_item=True),
     )
-    draw(chart)
+    in_chart(chart, f"{context['label']} (meerdere antwoorden mogelijk)", frame, context)
 
 
-def show_grid(frame: pd.DataFrame) -> None:
-    """Statements on one scale: per group and wave a stacked bar per statement, then the combined answers."""
+def show_grid(frame: pd.DataFrame, context: dict) -> None:
+    """Statements on one scale: per group and wave a stacked bar per statement, sorted by the top answer."""
     singles = frame[~frame["is_combined"]]
     order = answer_order(singles)
+    top = charts.top_answer(order)
+    items = items_by_share(singles, top)
+    colours = charts.answer_colours(order, True, sorted(charts.OUTSIDE_SCALE))
+    st.caption(f"De stellingen staan op volgorde van het aandeel “{top.lower()}”, het grootste bovenaan.")
     for row_label, rows in singles.groupby("rij", sort=False):
-        st.markdown(f"**{row_label}**")
         chart = charts.stacked_shares(
             policed(rows),
             row="item_axis",
             answer="answer_label",
             answer_order=order,
-            ordered=False,
+            colours=colours,
+            marker="change",
+            row_order=items,
             tooltip=share_tooltip(with_item=True),
         )
-        draw(chart.properties(height=alt.Step(GRID_ROW_STEP)))
-    show_combined(frame, "item_axis")
+        in_chart(chart.properties(height=alt.Step(GRID_ROW_STEP)), f"{context['label']}: {row_label}", rows, context)
+    show_combined(frame, "item_axis", context)
 
 
-def share_table(frame: pd.DataFrame, question: str, with_item: bool, key: str) -> None:
-    """Bijlage 2's table: n, base, share, interval and both markers, under the small-base policy."""
-    columns = {name: header for name, header in SHARE_COLUMNS.items() if with_item or name != "item_text"}
-    widgets.table(
+def share_table(frame: pd.DataFrame, name: str, with_item: bool, key: str) -> None:
+    """Bijlage 2's table: share, interval, both markers, n and base, under the small-base policy."""
+    columns = {column: header for column, header in SHARE_COLUMNS.items() if with_item or column != "item_text"}
+    widgets.dutch_table(
         frame,
-        name=f"vraag_{question}",
+        name=name,
         columns=columns,
         base_column="base_n",
         value_columns=SHARE_VALUES,
+        decimals={"share": 1, "interval": 1},
+        intervals={"interval": ("ci_low_pct", "ci_high_pct")},
+        counts=["n", "base_n"],
         key=key,
-        column_config={
-            SHARE_COLUMNS["share"]: st.column_config.NumberColumn(format="%.1f"),
-            SHARE_COLUMNS["n"]: st.column_config.NumberColumn(format="%d"),
-        },
     )
 
 
@@ -324,6 +362,8 @@ def prepare_means(means: pd.DataFrame) -> pd.DataFrame:
     """The mean grades with what the chart and the table show."""
     frame = means.copy()
     frame["meting"] = frame["wave"].astype(str)
+    frame["rij"] = frame["respondent_group"].map(texts.SHORT_GROUP_LABELS).fillna(frame["group_label"])
+    frame["rij"] = frame["rij"] + " " + frame["meting"]
     frame["mean_shown"] = frame["mean"].round(1)
     frame["interval"] = interval_text(frame["ci_low"], frame["ci_high"], decimals=2)
     frame["change"] = frame["change_since_previous_wave"].map(marker)
@@ -331,21 +371,24 @@ def prepare_means(means: pd.DataFrame) -> pd.DataFrame:
     return frame
 
 
-def show_numeric(pub: int, question: str, groups: list[str], waves: list[int], shares: pd.DataFrame) -> None:
-    """The grade: its mean per group and wave with interval, then the distribution as bijlage 2 shows it."""
+def show_numeric(
+    pub: int, question: str, groups: list[str], waves: list[int], shares: pd.DataFrame, context: dict
+) -> None:
+    """The grade: its mean per group and wave as a dot with its interval, then the distribution."""
     means = prepare_means(data.frame(pub, "vragen_means", question_id=question, groups=groups, waves=waves))
     if means.empty:
         st.info("Voor deze keuze is geen gemiddelde gepubliceerd.")
         return
-    chart = charts.bars_with_interval(
+    chart = charts.dots_with_interval(
         apply_base_policy(means, "base_n", ["mean", "ci_low", "ci_high"]),
-        category="group_label",
+        category="rij",
         value="mean",
         low="ci_low",
         high="ci_high",
-        colour="meting",
-        title="Gemiddeld cijfer",
-        domain=(0, 10),
+        colour="rij",
+        colours=context["row_colours"],
+        title="Gemiddeld cijfer (1-10)",
+        marker="change",
         tooltip=[
             alt.Tooltip("group_label:N", title="Groep"),
             alt.Tooltip("meting:N", title="Meting"),
@@ -355,23 +398,62 @@ def show_numeric(pub: int, question: str, groups: list[str], waves: list[int], s
             alt.Tooltip(f"{STATUS_COLUMN}:N", title="Basis"),
         ],
     )
-    draw(chart)
-    widgets.table(
+    in_chart(chart, context["label"], means, context)
+    widgets.dutch_table(
         means,
-        name=f"vraag_{question}_gemiddelde",
+        name=context["file_name"] + "_gemiddelde",
         columns=MEAN_COLUMNS,
         base_column="base_n",
-        value_columns=["mean_shown", "interval", "change", "kindcentrum"],
+        value_columns=["mean_shown", "ci_low", "ci_high", "change", "kindcentrum"],
+        decimals={"mean_shown": 1, "interval": 2},
+        intervals={"interval": ("ci_low", "ci_high")},
+        counts=["base_n"],
         key="vragen_gemiddelden",
-        column_config={MEAN_COLUMNS["mean_shown"]: st.column_config.NumberColumn(format="%.1f")},
     )
     if not shares.empty:
         with st.expander("Verdeling van de cijfers"):
-            share_table(shares, question, with_item=False, key="vragen_verdeling")
+            share_table(shares, context["file_name"] + "_verdeling", with_item=False, key="vragen_verdeling")
 
 
 # --------------------------------------------------------------------------------------------------
 # The page
+
+
+def chart_context(
+    pub: int, question: str, about: pd.Series, groups: list[str], waves: list[int], shares: pd.DataFrame
+) -> dict:
+    """What every chart of the question carries: title, question, selection, source, colours, file name."""
+    group_table = data.frame(pub, "groups")
+    labels = dict(zip(group_table["respondent_group"], group_table["label_nl"], strict=True))
+    wordings = data.frame(pub, "vragen_wordings", question_id=question)
+    wordings = wordings[wordings["respondent_group"].isin(groups)]
+    rows = pd.DataFrame(
+        [
+            {
+                "respondent_group": group,
+                "wave": wave,
+                "rij": f"{texts.SHORT_GROUP_LABELS.get(group, labels.get(group, group))} {wave}",
+            }
+            for group in group_table["respondent_group"]
+            if group in groups
+            for wave in sorted(waves)
+        ]
+    )
+    present = set(shares["rij"]) if "rij" in shares else set()
+    if present:
+        rows = rows[rows["rij"].isin(present)]
+    return {
+        "label": about["question_label"],
+        "question": f"Vraag: {wordings['question_text'].iloc[0]}" if not wordings.empty else "",
+        "selection": "Selectie: "
+        + ", ".join(labels.get(group, group) for group in groups)
+        + " · "
+        + ", ".join(str(wave) for wave in sorted(waves)),
+        "source": charts.source_lines(widgets.current_publication()),
+        "ordered": charts.is_ordered(question, about["question_type"]),
+        "row_colours": charts.row_colours(rows, list(group_table["respondent_group"])) if len(rows) else None,
+        "file_name": widgets.file_name("vraag", question, *groups, *sorted(waves)),
+    }
 
 
 def show_question(pub: int, question: str, about: pd.Series, groups: list[str], waves: list[int]) -> None:
@@ -379,8 +461,9 @@ def show_question(pub: int, question: str, about: pd.Series, groups: list[str], 
     kind = about["question_type"]
     shares = data.frame(pub, "vragen_shares", question_id=question, groups=groups, waves=waves)
     shares = prepare_shares(shares)
+    context = chart_context(pub, question, about, groups, waves, shares)
     if kind == "numeric":
-        show_numeric(pub, question, groups, waves, shares)
+        show_numeric(pub, question, groups, waves, shares, context)
         return
     if shares.empty:
         st.info("Voor deze keuze zijn geen cijfers gepubliceerd.")
@@ -388,18 +471,23 @@ def show_question(pub: int, question: str, about: pd.Series, groups: list[str], 
     if kind == "multi":
         # The report shows per option who named it; "niet genoemd" is its complement.
         shares = shares[shares["answer_code"].eq(NAMED).fillna(False)]
-        show_multi(shares)
+        order = items_by_share(shares)
+        shares = shares.assign(_order=shares["item_axis"].map(order.index)).sort_values(
+            ["group_sort_order", "wave", "_order"], kind="stable"
+        )
+        show_multi(shares, context)
     elif kind == "grid":
-        show_grid(shares)
+        show_grid(shares, context)
     else:
-        show_single(shares)
-    share_table(shares, question, with_item=kind in ("multi", "grid"), key="vragen_tabel")
+        show_single(shares, context)
+    share_table(shares, context["file_name"], with_item=kind in ("multi", "grid"), key="vragen_tabel")
 
 
 def main() -> None:
     """Search or pick a question, pick groups and waves, and show it as the report does."""
     pub = widgets.current_publication()["publication_id"]
     st.title("Vragen")
+    widgets.reading_help("vragen")
     questions = question_list(pub)
     question = pick_question(pub, questions)
     if question is None:
