@@ -212,7 +212,8 @@ _TRENDS: dict[str, str] = {
                k.chapter, k.topic, c.question_id, k.question_label, k.question_type, c.question_text, c.item_id,
                c.item_text, c.answer_code, c.answer_grouping, c.answer_label, c.test_level, c.value_unit,
                c.value_before, c.value_after, c.difference, c.difference_ci_low, c.difference_ci_high, c.method,
-               c.p_value, c.p_adjusted, c.holds_after_adjustment, c.comparability_grade, t.n_from, t.n_to
+               c.p_value, c.p_adjusted, c.holds_after_adjustment, c.comparability_grade, t.n_from, t.n_to,
+               r.robust, r.fragile_under
         from marts.report_changes c
         join codebook.labels_respondent_groups g on g.respondent_group = c.respondent_group
         join marts.question_catalog k on k.question_id = c.question_id and k.item_id = c.item_id
@@ -221,6 +222,11 @@ _TRENDS: dict[str, str] = {
          and t.question_id = c.question_id and t.item_id = c.item_id and t.test_level = c.test_level
          and t.answer_code is not distinct from c.answer_code
          and t.answer_grouping is not distinct from c.answer_grouping and t.method = c.method
+        left join marts.robustness r
+          on r.comparison = 'wave change' and r.wave = c.wave and r.wave_from = c.compared_with_wave
+         and r.respondent_group = c.respondent_group and r.question_id = c.question_id and r.item_id = c.item_id
+         and r.answer_code is not distinct from c.answer_code
+         and r.answer_grouping is not distinct from c.answer_grouping and r.method = c.method
         where c.comparison = 'verandering'
         order by c.wave, g.sort_order, k.chapter, k.topic, c.question_id, c.item_id,
                  case c.test_level when 'question' then 0 when 'mean' then 1 when 'answer' then 2 else 3 end,
@@ -281,7 +287,7 @@ _KINDCENTRA: dict[str, str] = {
                s.other_share_pct, 100 * t.difference as difference_pct,
                100 * t.difference_ci_low as difference_ci_low_pct, 100 * t.difference_ci_high as difference_ci_high_pct,
                s.kindcentrum_difference,
-               s.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method
+               s.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method, r.robust, r.fragile_under
         from marts.report_shares s
         join marts.question_catalog k on k.question_id = s.question_id and k.item_id = s.item_id
         left join marts.test_subgroup t
@@ -289,6 +295,11 @@ _KINDCENTRA: dict[str, str] = {
          and t.item_id = s.item_id and t.answer_code is not distinct from s.answer_code
          and t.answer_grouping is not distinct from s.answer_grouping
          and t.test_level in ('answer', 'combined answer') and t.subgroup = 'kindcentrum' and t.is_default_method
+        left join marts.robustness r
+          on r.comparison = 'kindcentrum' and r.wave = t.wave and r.respondent_group = t.respondent_group
+         and r.question_id = t.question_id and r.item_id = t.item_id
+         and r.answer_code is not distinct from t.answer_code
+         and r.answer_grouping is not distinct from t.answer_grouping and r.method = t.method
         where s.wave = $wave and s.respondent_group = $group and s.kindcentrum_share_pct is not null
         order by s.chapter, s.topic, s.question_id, k.has_open_answer, s.item_id, s.answer_sort_order
     """,
@@ -296,11 +307,15 @@ _KINDCENTRA: dict[str, str] = {
     "kindcentra_means": """
         select m.question_id, m.question_text, m.item_id, m.kindcentrum_mean, m.other_mean,
                t.difference, t.difference_ci_low, t.difference_ci_high, m.kindcentrum_difference,
-               m.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method
+               m.kindcentrum_p_value, t.n_in, t.n_out, t.statistic, t.df_den, t.method, r.robust, r.fragile_under
         from marts.report_means m
         left join marts.test_subgroup t
           on t.wave = m.wave and t.respondent_group = m.respondent_group and t.question_id = m.question_id
          and t.item_id = m.item_id and t.test_level = 'mean' and t.subgroup = 'kindcentrum' and t.is_default_method
+        left join marts.robustness r
+          on r.comparison = 'kindcentrum' and r.wave = t.wave and r.respondent_group = t.respondent_group
+         and r.question_id = t.question_id and r.item_id = t.item_id and r.answer_code is null
+         and r.answer_grouping is null and r.method = t.method
         where m.wave = $wave and m.respondent_group = $group and m.kindcentrum_mean is not null
         order by m.question_id, m.item_id
     """,
@@ -451,7 +466,8 @@ _TABELLENRAPPORT: dict[str, str] = {
     """,
     # Every published share with where it goes in the workbook. The codebook seeds list questions and
     # items in the report's order and DuckDB keeps a table's insertion order, so rowid is that order.
-    # A multiple-answer option is shown as the share that named it (code 1), as bijlage 2 does.
+    # A multiple-answer option is shown as the share that named it (code 1), as bijlage 2 does. The
+    # catalog's texts are one group's; group_question_text/group_item_text are each group's own words.
     "tabellenrapport_shares": """
         with question_order as (
             select question_id, question_type, rowid as question_order from codebook.codebook_questions
@@ -460,9 +476,10 @@ _TABELLENRAPPORT: dict[str, str] = {
             select question_id, item_id, min(rowid) as item_order from codebook.codebook_variables group by all
         )
         select s.chapter, s.topic, s.question_id, q.question_type, q.question_order, s.item_id, i.item_order,
-               c.question_text, c.item_text, s.wave, s.respondent_group, s.group_label, s.group_sort_order,
-               s.answer_code, s.answer_grouping, s.answer_label, s.answer_sort_order, s.share_pct, s.base_n,
-               s.change_since_previous_wave, s.kindcentrum_difference
+               c.question_text, c.item_text, c.question_label, s.question_text as group_question_text,
+               s.item_text as group_item_text, s.wave, s.respondent_group, s.group_label, s.group_sort_order,
+               s.answer_code, s.answer_grouping, s.answer_label, s.answer_sort_order, s.share_pct, s.ci_low_pct,
+               s.ci_high_pct, s.base_n, s.change_since_previous_wave, s.kindcentrum_difference
         from marts.report_shares as s
         inner join question_order as q using (question_id)
         left join item_order as i using (question_id, item_id)
@@ -486,7 +503,7 @@ _TABELLENRAPPORT: dict[str, str] = {
                 inner join codebook.codebook_questions as q using (question_id)
             ) as chapter,
             wave, respondent_group, group_label, group_sort_order, cooperation_model, model_label,
-            model_sort_order, share_pct, base_n
+            model_sort_order, share_pct, ci_low_pct, ci_high_pct, base_n
         from marts.report_models
         order by model_sort_order, group_sort_order, wave
     """,

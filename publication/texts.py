@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import math
 
+import pandas as pd
+
 SYNTHETIC_TITLE = "Let op: synthetische gegevens."
 SYNTHETIC_BODY = (
     "Deze cijfers komen uit de ingebouwde synthetische steekproef van het project, niet uit de echte meting. "
@@ -75,6 +77,12 @@ READING_HELP = {
         "**p-waarde**: hoe waarschijnlijk een verschil van deze grootte is als er in werkelijkheid geen verschil "
         "is. Onder 0,05 heet het verschil significant; heel kleine waarden staan er als < 0,001."
     ),
+    "robust": (
+        "**Houdt stand bij elke weging**: een significant verschil is ook getoetst zonder weging, met de "
+        "ophoging (kalibratie) meegerekend in de onzekerheid en met afgetopte gewichten. *ja*: significant op alle "
+        "vier manieren. *nee* noemt de manieren waarop het niet significant is: dan hangt de uitkomst af van hoe "
+        "er gewogen is, en is voorzichtigheid geboden."
+    ),
     "difference_interval": (
         "**Het interval van een verschil** komt hier uit dezelfde toets als het teken: ligt 0 buiten het "
         "interval, dan staat er ▲ of ▼; ligt 0 erbinnen, dan niet."
@@ -83,8 +91,8 @@ READING_HELP = {
 # Which notions each page explains, in this order.
 READING_HELP_PAGES = {
     "vragen": ["basis", "interval", "markers", "pale", "procentpunt"],
-    "trends": ["markers", "interval", "procentpunt", "p_value", "adjusted", "basis", "pale"],
-    "kindcentra": ["markers", "difference_interval", "interval", "procentpunt", "p_value", "basis", "pale"],
+    "trends": ["markers", "interval", "procentpunt", "p_value", "adjusted", "robust", "basis", "pale"],
+    "kindcentra": ["markers", "difference_interval", "interval", "procentpunt", "p_value", "robust", "basis", "pale"],
     "samenwerkingsmodellen": ["basis", "interval", "pale"],
     "methode": ["basis", "interval", "markers", "adjusted", "pale"],
 }
@@ -169,3 +177,25 @@ SHORT_GROUP_LABELS = {
 UNKNOWN_ADDRESS_VALUE = (
     "Het adres noemt bij *{parameter}* de waarde “{value}”, die hier niet bestaat. We tonen {shown}."
 )
+
+
+# The four ways marts.robustness tests a significant finding, as a reader would say them.
+ROBUSTNESS_TREATMENTS = {
+    "unweighted": "ongewogen",
+    "fixed": "met vaste gewichten",
+    "calibrated": "met de kalibratie meegerekend",
+    "trimmed": "met afgetopte gewichten",
+}
+ROBUSTNESS_HEADER = "Houdt stand bij elke weging"
+
+
+def robustness_text(robust: object, fragile_under: object) -> str:
+    """`ja`, or `nee: niet significant …` naming the treatments under which it is not; a dash when unknown."""
+    if robust is None or (isinstance(robust, float) and math.isnan(robust)) or robust is pd.NA:
+        return "–"
+    if bool(robust):
+        return "ja"
+    names = [ROBUSTNESS_TREATMENTS.get(name.strip(), name.strip()) for name in str(fragile_under or "").split(",")]
+    names = [name for name in names if name]
+    listed = " en ".join(names) if len(names) < 3 else ", ".join(names[:-1]) + " en " + names[-1]
+    return f"nee: niet significant {listed}"

@@ -83,3 +83,22 @@ def test_the_viewers_small_base_mark_is_the_warehouses_small_base():
     frame = pd.DataFrame({"base_n": [settings.SMALL_BASE - 1, settings.SMALL_BASE], "share": [0.5, 0.5]})
     marked = base_policy.apply_base_policy(frame, "base_n", ["share"])
     assert marked[base_policy.STATUS_COLUMN].tolist() == [base_policy.MARKED, ""]
+
+
+@pytest.mark.parametrize(
+    ("robust", "fragile_under", "dutch"),
+    [
+        (True, None, "ja"),
+        (False, "unweighted", "nee: niet significant ongewogen"),
+        (False, "unweighted, trimmed", "nee: niet significant ongewogen en met afgetopte gewichten"),
+        (
+            False,
+            "unweighted, fixed, calibrated",
+            "nee: niet significant ongewogen, met vaste gewichten en met de kalibratie meegerekend",
+        ),
+        (None, None, "–"),
+        (float("nan"), None, "–"),
+    ],
+)
+def test_a_findings_robustness_reads_in_dutch(robust, fragile_under, dutch):
+    assert texts.robustness_text(robust, fragile_under) == dutch

@@ -16,6 +16,7 @@ import pyarrow as pa
 import pytest
 from viewer_tables import as_numbers, rounded, shown_p
 
+from publication import texts
 from publication.base_policy import HIDDEN, MARKED
 
 HOSTILE_GROUP = "'; drop table marts.report_shares; --"
@@ -648,3 +649,58 @@ def test_an_unknown_or_sql_looking_group_falls_back_to_the_default(open_page, se
     assert not app.error, [error.value for error in app.error]
     assert app.selectbox(key="address_groep").value == default
     assert int(read(serving_copy, "select count(*) as n from marts.report_shares")["n"][0]) > 0
+
+
+# --------------------------------------------------------------------------------------------------
+# Robustness: whether a significant finding holds under every weighting (marts.robustness)
+
+
+def fragile_kindcentrum_findings(serving_copy, group: str, wave: int) -> pd.DataFrame:
+    """The significant kindcentrum differences of answers that do not hold under every weighting."""
+    return read(
+        serving_copy,
+        """
+        select r.item_id, r.answer_code, r.answer_grouping, r.fragile_under
+        from marts.robustness r
+        where r.comparison = 'kindcentrum' and r.respondent_group = $group and r.wave = $wave and not r.robust
+          and (r.answer_code is not null or r.answer_grouping is not null)
+        """,
+        {"group": group, "wave": wave},
+    )
+
+
+def test_kindcentra_names_each_difference_that_depends_on_the_weighting_and_how(open_page, serving_copy):
+    cases = [
+        (group, wave)
+        for group in ("basisscholen", "kov_organisaties")
+        for wave in (2016, 2019)
+        if not fragile_kindcentrum_findings(serving_copy, group, wave).empty
+    ]
+    assert cases, "the sample has no kindcentrum difference that depends on the weighting"
+    group, wave = cases[0]
+    fragile = fragile_kindcentrum_findings(serving_copy, group, wave)
+    app = open_page("kindcentra", groep=group, meting=str(wave))
+    app.radio(key="kindcentra_antwoorden").set_value("Alle antwoorden").run()
+    table = table_with(app, texts.ROBUSTNESS_HEADER)
+    shown = table[texts.ROBUSTNESS_HEADER]
+    assert (shown != "–").all()  # only significant rows are listed by default
+    assert shown.str.startswith("nee").sum() == len(fragile)
+    expected = sorted(texts.robustness_text(False, reason) for reason in fragile["fragile_under"])
+    assert sorted(shown[shown.str.startswith("nee")]) == expected
+    assert any(
+        caption.value.startswith(f"{len(fragile)} van de {len(table)} significante verschillen")
+        for caption in app.caption
+    )
+
+
+def test_trends_says_whether_every_change_holds_under_every_weighting(open_page, serving_copy):
+    robust = read(
+        serving_copy,
+        "select robust, count(*) as findings from marts.robustness where comparison = 'wave change' group by all",
+    ).set_index("robust")["findings"]
+    app = open_page("trends")
+    table = table_with(app, texts.ROBUSTNESS_HEADER)
+    assert (table[texts.ROBUSTNESS_HEADER] == "ja").sum() == robust.get(True, 0)
+    assert table[texts.ROBUSTNESS_HEADER].str.startswith("nee").sum() == robust.get(False, 0)
+    if robust.get(False, 0) == 0:
+        assert any("alle bij elke manier van wegen" in markdown.value for markdown in app.markdown)

@@ -14,6 +14,7 @@ import pandas as pd
 import streamlit as st
 from scipy import stats
 
+from publication import texts
 from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
 
@@ -33,6 +34,7 @@ TABLE_COLUMNS = {
     "difference_pct": "Verschil (procentpunten)",
     "interval": "95%-interval van het verschil",
     "verdict": "Significant verschil",
+    "robust": texts.ROBUSTNESS_HEADER,
     "kindcentrum_share_pct": "Kindcentrum %",
     "other_share_pct": "Overige %",
     "kindcentrum_p_value": "p-waarde",
@@ -158,8 +160,31 @@ def prepare_shares(shares: pd.DataFrame) -> pd.DataFrame:
     )
     frame = with_intervals(frame, "difference_pct", "difference_ci_low_pct", "difference_ci_high_pct")
     return frame.assign(
-        interval=[widgets.dutch_interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)]
+        interval=[widgets.dutch_interval(lo, hi) for lo, hi in zip(frame["low"], frame["high"], strict=True)],
+        robust=robustness(frame),
     )
+
+
+def robustness(frame: pd.DataFrame) -> list[str]:
+    """Whether each significant difference holds under every weighting (marts.robustness), in Dutch."""
+    return [
+        texts.robustness_text(robust, fragile) if marked is not None and not pd.isna(marked) else "–"
+        for robust, fragile, marked in zip(
+            frame["robust"], frame["fragile_under"], frame["kindcentrum_difference"], strict=True
+        )
+    ]
+
+
+def explain_fragile(frame: pd.DataFrame) -> None:
+    """A line under a table when some of its significant differences depend on the weighting."""
+    fragile = int(frame["robust"].str.startswith("nee").sum())
+    if fragile:
+        st.caption(
+            f"{fragile} van de {int((frame['robust'] != '–').sum())} significante verschillen hier "
+            f"{'houdt' if fragile == 1 else 'houden'} niet stand bij elke manier van wegen (kolom "
+            f"*{texts.ROBUSTNESS_HEADER}*): lees {'dat verschil' if fragile == 1 else 'die verschillen'} met "
+            "voorzichtigheid. Zie *Hoe lees ik dit?*."
+        )
 
 
 def pick_filters(shares: pd.DataFrame) -> tuple[pd.DataFrame, bool, bool]:
@@ -211,6 +236,7 @@ def show_comparison(
         alt_tooltip("kindcentrum_share_pct", "Kindcentrum %", ".1f"),
         alt_tooltip("other_share_pct", "Overige %", ".1f"),
         alt_tooltip("verdict", "Significant verschil"),
+        alt_tooltip("robust", texts.ROBUSTNESS_HEADER),
     ]
     chart = charts.difference_dots(
         policed,
@@ -260,6 +286,7 @@ def show_comparison(
         # A phone shows the item and the difference side by side; the full text is in the cell's tooltip.
         column_config={TABLE_COLUMNS["item"]: st.column_config.TextColumn(width="medium")},
     )
+    explain_fragile(shown)
     if (shown["note"] == DISAGREES).any():
         st.caption(
             f"{DISAGREES} Bij deze rij kon het interval niet uit de toets worden afgeleid; het gepubliceerde interval "
@@ -282,6 +309,7 @@ def show_grade(pub: int, group: str, wave: int) -> None:
     st.subheader("Rapportcijfer")
     means = means.assign(verdict=means["kindcentrum_difference"].map(MARKERS).fillna(NO_DIFFERENCE))
     means = with_intervals(means, "difference", "difference_ci_low", "difference_ci_high")
+    means = means.assign(robust=robustness(means))
     widgets.dutch_table(
         means,
         name=widgets.file_name("kindcentra", "rapportcijfer", group, wave),
@@ -290,6 +318,7 @@ def show_grade(pub: int, group: str, wave: int) -> None:
             "difference": "Verschil (cijferpunten)",
             "interval": "95%-interval van het verschil",
             "verdict": "Significant verschil",
+            "robust": texts.ROBUSTNESS_HEADER,
             "kindcentrum_mean": "Kindcentrum",
             "other_mean": "Overige",
             "kindcentrum_p_value": "p-waarde",

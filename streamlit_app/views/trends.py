@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
+from publication import texts
 from publication.base_policy import POLICY_TEXT, apply_base_policy
 from streamlit_app import address, charts, data, widgets
 
@@ -56,6 +57,7 @@ TABLE_COLUMNS = {
     "difference": "Verschil",
     "interval": "95%-interval van het verschil",
     "holds": "Houdt stand na correctie",
+    "robust": texts.ROBUSTNESS_HEADER,
     "p_value": "p-waarde",
     "p_adjusted": "p na correctie",
     "unit": "Eenheid",
@@ -111,6 +113,10 @@ def prepare_changes(changes: pd.DataFrame) -> pd.DataFrame:
         p_adjusted=changes["p_adjusted"].round(4),
         holds=np.where(changes["holds_after_adjustment"].fillna(False).astype(bool), "ja", "nee"),
         comparability=np.where(changes["comparability_grade"].eq(REWORDED).fillna(False), REWORDED_FLAG, ""),
+        robust=[
+            texts.robustness_text(robust, fragile)
+            for robust, fragile in zip(changes["robust"], changes["fragile_under"], strict=True)
+        ],
     )
 
 
@@ -167,7 +173,15 @@ def show_changes(shown: pd.DataFrame, group: str, topic: str) -> None:
         )
         return
     holds = int((shown["holds"] == "ja").sum())
-    st.markdown(f"**{len(shown)} significante veranderingen**, waarvan {holds} standhouden na correctie.")
+    fragile = int(shown["robust"].str.startswith("nee").sum())
+    st.markdown(
+        f"**{len(shown)} significante veranderingen**, waarvan {holds} standhouden na correctie"
+        + (
+            f"; {fragile} {'hangt' if fragile == 1 else 'hangen'} af van de weging (kolom *{texts.ROBUSTNESS_HEADER}*)."
+            if fragile
+            else " en alle bij elke manier van wegen."
+        )
+    )
     widgets.dutch_table(
         shown.assign(
             decimals=np.where((shown["value_unit"] == "share").fillna(False), 1, 2),
