@@ -61,9 +61,9 @@ TIMEOUT = 90
 DRAW_TIMEOUT = 20
 
 # Every page of st.navigation: its address, the title its navigation link shows, and whether it draws a chart.
-# The default page (Overzicht) lives at the root: Streamlit answers its url_path with "Page not found".
+# The default page (Overzicht) lives at the root; its own name (/overzicht) opens it too (app.py).
 PAGES = {
-    "overzicht": ("", "Overzicht", False),
+    "overzicht": ("", "Overzicht", True),
     "vragen": ("vragen", "Vragen", True),
     "trends": ("trends", "Trends", True),
     "kindcentra": ("kindcentra", "Kindcentra", True),
@@ -325,6 +325,15 @@ def test_every_page_renders(browser, viewer, serving, artifacts, page):
     screenshot(browser, artifacts, page)
 
 
+def test_the_start_pages_own_name_opens_it_not_streamlits_page_not_found(browser, viewer, serving, artifacts):
+    """A shared `/overzicht` address (the page's name) opens Overzicht, with its figures and no dialog."""
+    open_view(browser, viewer, "overzicht")
+    assert_on_page(browser, "Overzicht", "/overzicht")
+    assert_page_renders(browser, serving, "/overzicht", has_chart=True)
+    assert "Page not found" not in browser.find_element(By.CSS_SELECTOR, STATUS).text
+    screenshot(browser, artifacts, "overzicht_by_name")
+
+
 def question_ids_shown(serving, shown: str) -> set[str]:
     """The questions of the catalogue whose text or short label the question box shows."""
     rows = serving.execute("select distinct question_id, question_text, question_label from marts.question_catalog")
@@ -411,7 +420,8 @@ def test_shared_address_on_a_fresh_server(browser, serving_copy, serving, artifa
                 and row.get("Meting") == "2019"
                 and row.get("Antwoord", "").startswith(answer_label)
             ]
-            assert [table_share(float(cell)) for cell in cells] == [table_share(share_pct)], (
+            # The table shows Dutch numbers: a decimal comma.
+            assert [table_share(float(cell.replace(",", "."))) for cell in cells] == [table_share(share_pct)], (
                 f"{answer_label}: published {table_share(share_pct)}, the table shows {cells}"
             )
         screenshot(browser, artifacts, "vragen_adres")
