@@ -222,11 +222,12 @@ def test_the_statistics_stage_on_the_sample_with_one_pair_regraded_c_stops_only_
     assert grades[(GROUP, "fase", 2016, 2019)][0] == "A"
     grades[(GROUP, "fase", 2016, 2019)] = ("C", BREAK_REASON)
     stored = con.execute("select * from stats.test_wave_change").df()
-    regraded = significance.wave_change_tests(cells, significance.DEFAULT_MIN_BASE, groupings, grades)
+    calibration = significance.load_calibration_cells(con)
+    regraded = significance.wave_change_tests(cells, significance.DEFAULT_MIN_BASE, groupings, grades, calibration)
     assert len(regraded) == len(stored)
 
     fase = (regraded["respondent_group"] == GROUP) & (regraded["item_id"] == "fase")
-    assert fase.sum() == 14  # the whole question, 5 codes and a combined answer, both methods
+    assert fase.sum() == 21  # the whole question, 5 codes and a combined answer, three methods each
     assert not regraded.loc[fase, "is_tested"].any()
     assert regraded.loc[fase, "p_value"].isna().all()
     assert regraded.loc[fase, "not_tested_reason"].eq(f"trend break (grade C): {BREAK_REASON}").all()

@@ -1,10 +1,10 @@
-{#- What a significance test row compares: `mean` (the t-test of the 1-10 grade), `question` (the
-    whole answer table: no answer code), `answer` (one code against the rest, or a multiple-answer
-    option) or `combined answer` (a grouping of codes against the rest). An analyst need not know
-    that a null code means different things. -#}
+{#- What a significance test row compares: `mean` (the t-test of the 1-10 grade, under either
+    variance), `question` (the whole answer table: no answer code), `answer` (one code against the
+    rest, or a multiple-answer option) or `combined answer` (a grouping of codes against the rest). An
+    analyst need not know that a null code means different things. -#}
 {% macro significance_test_level(method, answer_code, answer_grouping) -%}
     case
-        when {{ method }} = 'svyttest' then 'mean'
+        when {{ method }} in ('svyttest', 'svyttest_calibrated') then 'mean'
         when {{ answer_grouping }} is not null then 'combined answer'
         when {{ answer_code }} is null then 'question'
         else 'answer'
@@ -15,7 +15,7 @@
     whole-question test, which compares tables, not one number. -#}
 {% macro significance_value_unit(method, answer_code, answer_grouping) -%}
     case
-        when {{ method }} = 'svyttest' then 'mean'
+        when {{ method }} in ('svyttest', 'svyttest_calibrated') then 'mean'
         when {{ answer_code }} is null and {{ answer_grouping }} is null then null
         else 'share'
     end

@@ -24,8 +24,9 @@ groups as (
 
 changes as (
 
+    -- the default method only: the grade has a t-test per variance (svyttest, svyttest_calibrated)
     select * from {{ ref('test_wave_change') }}
-    where test_level = 'mean'
+    where test_level = 'mean' and is_default_method
 
 ),
 
@@ -67,7 +68,7 @@ pairs as (
 kindcentra as (
 
     select * from {{ ref('test_subgroup') }}
-    where test_level = 'mean'
+    where test_level = 'mean' and is_default_method
 
 ),
 
