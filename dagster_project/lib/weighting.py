@@ -110,9 +110,14 @@ def calibration_cells(respondents: pd.DataFrame, variables: list[str]) -> list[s
     """
     if not variables:
         return [""] * len(respondents)
-    codes = [respondents[variable].astype(int).astype(str) for variable in variables]
-    cells = [f"{variable}=" + code for variable, code in zip(variables, codes, strict=True)]
-    return list(pd.concat(cells, axis=1).agg(";".join, axis=1)) if len(respondents) else []
+    if not len(respondents):
+        return []
+    # Whole columns joined at once: a row-wise join took 6 s per 170,000 respondents (scale 100).
+    cells = [f"{variable}=" + respondents[variable].astype(int).astype(str) for variable in variables]
+    joined = cells[0]
+    for cell in cells[1:]:
+        joined = joined + ";" + cell
+    return list(joined)
 
 
 def replace_weights(con: duckdb.DuckDBPyConnection, tables: WeightTables) -> None:
