@@ -47,17 +47,18 @@ REWORDED_FLAG = "vraagtekst gewijzigd"
 SEGMENT = "trend_segment"
 # The key columns (what changed, before, after, the difference) first: at 1400 px and on a phone they are
 # what a reader sees without scrolling sideways.
+# The row's short label and the change come first, so a phone shows them without scrolling sideways.
 TABLE_COLUMNS = {
     "group_label": "Groep",
-    "question_label": "Vraag",
     "item": "Item",
-    "answer": "Antwoord",
+    "difference": "Verschil",
     "before": "Voor",
     "after": "Na",
-    "difference": "Verschil",
+    "answer": "Antwoord",
     "interval": "95%-interval van het verschil",
     "holds": "Houdt stand na correctie",
     "robust": texts.ROBUSTNESS_HEADER,
+    "question_label": "Vraag",
     "p_value": "p-waarde",
     "p_adjusted": "p na correctie",
     "unit": "Eenheid",
@@ -196,7 +197,7 @@ def show_changes(shown: pd.DataFrame, group: str, topic: str) -> None:
         intervals={"interval": ("ci_low", "ci_high")},
         counts=["n_from", "n_to"],
         key="trends_changes",
-        column_config={TABLE_COLUMNS["question_label"]: st.column_config.TextColumn(width="medium")},
+        column_config={TABLE_COLUMNS["item"]: st.column_config.TextColumn(width="medium")},
     )
     st.caption(
         "Voor en na: het aandeel in procenten of het gemiddelde rapportcijfer in de twee metingen; het verschil "
