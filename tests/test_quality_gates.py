@@ -149,7 +149,7 @@ BROKEN = {
     "p-value above 1": (
         "p_values_in_unit_interval",
         "update marts.test_subgroup set p_value = 1.5 where wave = 2019 and respondent_group = 'basisscholen' "
-        "and item_id = 'rapportcijfer'",
+        "and item_id = 'rapportcijfer' and method = 'svyttest'",
         (2019, "basisscholen"),
         1,
     ),

@@ -151,8 +151,9 @@ def warehouse_min_base(con: duckdb.DuckDBPyConnection) -> int:
 def time_python(con: duckdb.DuckDBPyConnection, repeats: int = 3) -> tuple[list[float], pd.DataFrame, pd.DataFrame]:
     """Seconds of each run of the statistics assets' compute, and the last run's test rows.
 
-    Timed: `load_cells` and both test functions, as the assets call them; not the groupings and
-    comparability grades (a few codebook rows) nor the writing of the rows.
+    Timed: `load_cells`, `load_calibration_cells` and both test functions, as the assets call them
+    (every method, the calibrated ones included); not the groupings and comparability grades (a few
+    codebook rows) nor the writing of the rows.
     """
     groupings = significance.load_groupings(con)
     comparability = significance.load_comparability(con)
@@ -161,8 +162,9 @@ def time_python(con: duckdb.DuckDBPyConnection, repeats: int = 3) -> tuple[list[
     for _ in range(repeats):
         started = time.perf_counter()
         cells = significance.load_cells(con)
-        wave_change = significance.wave_change_tests(cells, min_base, groupings, comparability)
-        subgroup = significance.subgroup_tests(cells, min_base, groupings)
+        calibration = significance.load_calibration_cells(con)
+        wave_change = significance.wave_change_tests(cells, min_base, groupings, comparability, calibration)
+        subgroup = significance.subgroup_tests(cells, min_base, groupings, calibration)
         seconds.append(time.perf_counter() - started)
     return seconds, wave_change, subgroup
 
