@@ -5,16 +5,14 @@ Every expected figure is read from the serving copy with DuckDB; the PDF's text 
 
 from __future__ import annotations
 
-import hashlib
 import re
-import shutil
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 from pypdf import PdfReader
-from warehouse_build import published_paths
+from warehouse_build import copy_built, published_paths, sha256
 
 import publication.factsheet as factsheet_pdf
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
@@ -39,18 +37,6 @@ def pdf_lines(path: Path) -> str:
 def publication_number(path: Path) -> int:
     """The publication number the factsheet's header names."""
     return int(re.search(r"Publicatie (\d+) van", pdf_lines(path)).group(1))
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def copy_built(built, target: Path) -> Path:
-    """A copy of the built warehouse in target, with its published folder (copies and documents) beside it."""
-    target.mkdir(parents=True, exist_ok=True)
-    warehouse = Path(shutil.copy(built[0], target / "warehouse.duckdb"))
-    shutil.copytree(published_paths(built[0])[0].parent, published_paths(warehouse)[0].parent)
-    return warehouse
 
 
 # --------------------------------------------------------------------------------------------------

@@ -6,9 +6,7 @@ temporary folder), copied before anything changes it.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import subprocess
 import sys
 import time
@@ -18,7 +16,7 @@ import duckdb
 import pandas as pd
 import pytest
 from raw_files import THROUGH_THE_PIPELINE, copy_sample
-from warehouse_build import published_paths
+from warehouse_build import copy_built, published_paths, sha256
 
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
 from dagster_project.lib.publication_log import table_checksum
@@ -29,18 +27,6 @@ from publication.schema import LOG_TABLES
 pytestmark = pytest.mark.slow
 
 READERS = 4
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
-def copy_built(built, target: Path) -> Path:
-    """A copy of the built warehouse in target, with its published copies beside it."""
-    target.mkdir(parents=True, exist_ok=True)
-    warehouse = Path(shutil.copy(built[0], target / "warehouse.duckdb"))
-    shutil.copytree(published_paths(built[0])[0].parent, published_paths(warehouse)[0].parent)
-    return warehouse
 
 
 def tables_of(path: Path) -> dict[str, pd.DataFrame]:

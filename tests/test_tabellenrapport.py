@@ -5,8 +5,6 @@ Every expected figure is read from the serving copy with DuckDB; the workbook is
 
 from __future__ import annotations
 
-import hashlib
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +12,7 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
-from warehouse_build import published_paths
+from warehouse_build import copy_built, published_paths, sha256
 
 import publication.workbook as tabellenrapport
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
@@ -44,10 +42,6 @@ def read(serving: Path, query: str, params: list | None = None) -> pd.DataFrame:
     """A query on the serving copy, read-only."""
     with duckdb.connect(str(serving), read_only=True) as con:
         return con.execute(query, params or []).df()
-
-
-def sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass
@@ -139,14 +133,6 @@ def workbook(serving_copy):
 def chapters(workbook) -> dict[str, object]:
     """Every chapter sheet by the chapter title in its first cell."""
     return {sheet["A1"].value: sheet for sheet in workbook.worksheets if sheet.title != COVER_SHEET}
-
-
-def copy_built(built, target: Path) -> Path:
-    """A copy of the built warehouse in target, with its published folder (copies and workbook) beside it."""
-    target.mkdir(parents=True, exist_ok=True)
-    warehouse = Path(shutil.copy(built[0], target / "warehouse.duckdb"))
-    shutil.copytree(published_paths(built[0])[0].parent, published_paths(warehouse)[0].parent)
-    return warehouse
 
 
 # --------------------------------------------------------------------------------------------------

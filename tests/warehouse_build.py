@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,6 +15,19 @@ def published_paths(warehouse: Path) -> tuple[Path, Path]:
     """The serving and analyst copies of a test warehouse: beside it, in `published/`."""
     folder = warehouse.parent / "published"
     return folder / "serving.duckdb", folder / "analyst.duckdb"
+
+
+def copy_built(built: tuple[Path, object], target: Path) -> Path:
+    """A copy of the built warehouse in target, with its published folder (copies and documents) beside it."""
+    target.mkdir(parents=True, exist_ok=True)
+    warehouse = Path(shutil.copy(built[0], target / "warehouse.duckdb"))
+    shutil.copytree(published_paths(built[0])[0].parent, published_paths(warehouse)[0].parent)
+    return warehouse
+
+
+def sha256(path: Path) -> str:
+    """A file's content hash, to tell whether a published file changed by one byte."""
+    return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
 @dataclass(frozen=True)

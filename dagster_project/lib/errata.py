@@ -9,21 +9,13 @@ from __future__ import annotations
 import duckdb
 import pandas as pd
 
+from dagster_project.lib.publication_log import columns_of, table_exists
 from dagster_project.lib.raw_store import quote
 from publication.schema import COMPARED_FIGURES, LOG_TABLES, grain
 
 # A figure that moves less than this is not a change: arithmetic noise, far below any shown precision.
 CHANGE_TOLERANCE = 1e-9
 CHANGE_COLUMNS = [name for name in LOG_TABLES["publication_change"].column_names if name != "publication_id"]
-
-
-def _has_table(con: duckdb.DuckDBPyConnection, database: str, table: str) -> bool:
-    return bool(
-        con.execute(
-            "select count(*) from duckdb_tables() where database_name = ? and schema_name = 'marts' and table_name = ?",
-            [database, table],
-        ).fetchone()[0]
-    )
 
 
 def no_changes() -> pd.DataFrame:
@@ -35,18 +27,11 @@ def figure_changes(con: duckdb.DuckDBPyConnection, previous: str) -> pd.DataFram
     """Every compared figure of the previous publication (attached as `previous`) that has changed since."""
     frames = []
     for table, figures in COMPARED_FIGURES.items():
-        if not _has_table(con, previous, table):
+        if not table_exists(con, previous, "marts", table):
             continue
         key = grain(table)
         # A key column the earlier publication did not have yet (added since) is null there.
-        present = {
-            row[0]
-            for row in con.execute(
-                "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' "
-                "and table_name = ?",
-                [previous, table],
-            ).fetchall()
-        }
+        present = columns_of(con, previous, table)
         old_key = {k: f"old.{quote(k)}" if k in present else "null" for k in key}
         on = " and ".join(f"{old_key[k]} is not distinct from new.{quote(k)}" for k in key)
         key_text = " || ', ' || ".join(f"'{k}=' || coalesce({old_key[k]}::varchar, 'null')" for k in key)

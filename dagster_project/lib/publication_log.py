@@ -30,6 +30,15 @@ def table_exists(con: duckdb.DuckDBPyConnection, database: str, schema: str, tab
     )
 
 
+def columns_of(con: duckdb.DuckDBPyConnection, database: str, table: str) -> set[str]:
+    """The column names of database.marts.table (empty when it does not exist)."""
+    rows = con.execute(
+        "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' and table_name = ?",
+        [database, table],
+    ).fetchall()
+    return {row[0] for row in rows}
+
+
 def table_checksum(con: duckdb.DuckDBPyConnection, table: str) -> tuple[int, str]:
     """Row count and an order-independent checksum of a table's content (sum of row hashes, mod 2^64)."""
     rows, checksum = con.execute(
@@ -110,14 +119,7 @@ def read_log(con: duckdb.DuckDBPyConnection, previous: str | None) -> dict[str, 
         log[name] = pd.DataFrame(columns=table.column_names)
         for database in [previous, warehouse] if previous else [warehouse]:
             if table_exists(con, database, "marts", name):
-                present = {
-                    row[0]
-                    for row in con.execute(
-                        "select column_name from duckdb_columns() where database_name = ? and schema_name = 'marts' "
-                        "and table_name = ?",
-                        [database, name],
-                    ).fetchall()
-                }
+                present = columns_of(con, database, name)
                 select = ", ".join(c if c in present else f"null as {c}" for c in table.column_names)
                 log[name] = con.execute(f"select {select} from {database}.marts.{name}").df()
                 break
