@@ -423,5 +423,8 @@ def show(chart: alt.TopLevelMixin) -> None:
             labelExpr=f"split(datum.label, '{LINE_BREAK}')", labelLimit=AXIS_LABEL_LIMIT, labelOverlap=False
         )
         .configure_legend(labelLimit=360)
+        # Fit the width only: Streamlit's default ("fit") squeezes a fixed-height plot until its title
+        # lines and legend fit in that height, which flattened the Trends lines to a few pixels.
+        .properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
     st.altair_chart(configured, width="stretch")

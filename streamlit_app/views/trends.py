@@ -47,18 +47,19 @@ REWORDED_FLAG = "vraagtekst gewijzigd"
 SEGMENT = "trend_segment"
 # The key columns (what changed, before, after, the difference) first: at 1400 px and on a phone they are
 # what a reader sees without scrolling sideways.
-# The row's short label and the change come first, so a phone shows them without scrolling sideways.
+# The row's label (group, question, answer) and then the change, before the test's details; the item
+# (empty for a question of one item) after them.
 TABLE_COLUMNS = {
     "group_label": "Groep",
-    "item": "Item",
+    "question_label": "Vraag",
+    "answer": "Antwoord",
     "difference": "Verschil",
     "before": "Voor",
     "after": "Na",
-    "answer": "Antwoord",
     "interval": "95%-interval van het verschil",
     "holds": "Houdt stand na correctie",
     "robust": texts.ROBUSTNESS_HEADER,
-    "question_label": "Vraag",
+    "item": "Item",
     "p_value": "p-waarde",
     "p_adjusted": "p na correctie",
     "unit": "Eenheid",
@@ -197,7 +198,7 @@ def show_changes(shown: pd.DataFrame, group: str, topic: str) -> None:
         intervals={"interval": ("ci_low", "ci_high")},
         counts=["n_from", "n_to"],
         key="trends_changes",
-        column_config={TABLE_COLUMNS["item"]: st.column_config.TextColumn(width="medium")},
+        column_config={TABLE_COLUMNS["question_label"]: st.column_config.TextColumn(width="medium")},
     )
     st.caption(
         "Voor en na: het aandeel in procenten of het gemiddelde rapportcijfer in de twee metingen; het verschil "
