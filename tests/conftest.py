@@ -62,7 +62,6 @@ LONGEST_FIRST = (
     "test_daemon_routine.py",
     "test_new_wave.py",
     "test_bench_smoke.py",
-    "test_dead_runs.py",
     "test_publish.py",
 )
 

@@ -3,29 +3,39 @@
 The example delivery (sample_data/delivery.py) is the generator's wave 2022 as another tool exports
 it: its own names and order, Ja/Nee as 1/0, two rewordings, an added option, a declared missing code,
 a dropped item, a new question, and an open remark, an e-mail address and a start time. The test
-does what docs/new_wave.md tells a data engineer to do: `make codebook`, then `make run`.
+does what docs/new_wave.md tells a data engineer to do: `make codebook`, then `make run`, over a
+warehouse whose copies were published before (publication 1: the session's build of the sample).
 
-The same `make run` (one full build in all) is also the test of what `make run` prints (the
-respondents per wave and group) and of the no-op run after it (lib/fingerprint.py): a second
-`make run` with nothing changed publishes nothing, and an input changed afterwards is noticed.
+The first `make run` of the new wave is killed during dbt, as a closed terminal would kill it; the
+second one must neither find the published copies changed nor wait for the killed run's pool slot
+(lib/dead_runs.py; formerly test_dead_runs.py's own two builds). The same routine (one full build in
+all) is also the test of what `make run` prints (the respondents per wave and group) and of the no-op
+run after it (lib/fingerprint.py): a `make run` with nothing changed publishes nothing, and an input
+changed afterwards is noticed.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import os
+import select
 import shutil
+import signal
 import subprocess
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pandas as pd
 import pyreadstat
 import pytest
+from warehouse_build import published_paths, sha256
 
 from dagster_project.lib import fingerprint
+from dagster_project.lib.dead_runs import PID_TAG, WAREHOUSE_WRITER_POOL
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
 from dagster_project.sample_data.delivery import ADDED_OPTION, DROPPED, USER_MISSING, make_delivery
@@ -35,51 +45,158 @@ pytestmark = pytest.mark.slow
 
 NEW_WAVE = 2022
 NOOP_SECONDS = 5
+# How long the make run after the killed one may take before it counts as blocked by the killed run's slot.
+NEXT_RUN_TIMEOUT = 240
 SIZES = {"basisscholen": 700, "kov_organisaties": 487, "schoolbesturen": 295, "kov_besturen": 116}
 
 
+@dataclass
+class KilledRun:
+    """What a `make run` killed during dbt left behind, as seen before the next `make run` started."""
+
+    pid: int
+    published_before: dict[Path, str]
+    published_after_kill: dict[Path, str]
+    publication_after_kill: dict[Path, int]
+    started_runs: list[dg.DagsterRun]
+    slot_holders: set[str]
+
+
+@dataclass
+class Routine:
+    """The data engineer's routine for the new wave: its folders, each step's output and the killed run."""
+
+    root: Path
+    raw: Path
+    manifest: object
+    steps: dict[str, subprocess.CompletedProcess]
+    environment: dict[str, str]
+    killed: KilledRun
+
+    @property
+    def home(self) -> Path:
+        """The Dagster instance of make run (DAGSTER_HOME)."""
+        return Path(self.environment["DAGSTER_HOME"])
+
+
+def _read_until(process: subprocess.Popen, text: str, timeout: float) -> str:
+    """What the process printed up to and including text; fails if it does not come within timeout."""
+    output, deadline = b"", time.monotonic() + timeout
+    # The stage label is printed without a newline until the stage ends: read bytes, not lines.
+    while text.encode() not in output:
+        ready, _, _ = select.select([process.stdout], [], [], max(0.0, deadline - time.monotonic()))
+        chunk = os.read(process.stdout.fileno(), 4096) if ready else b""
+        if not chunk:
+            pytest.fail(f"{text!r} did not appear within {timeout} s:\n{output.decode()}")
+        output += chunk
+    return output.decode()
+
+
+def _dbt_build_running(pgid: int) -> bool:
+    """Whether a `dbt build` process runs in the process group."""
+    for proc in Path("/proc").glob("[0-9]*"):
+        with contextlib.suppress(OSError):
+            # The process group is the fifth field of stat; the second (the name) may hold spaces.
+            group = int((proc / "stat").read_text().rsplit(")", 1)[1].split()[2])
+            args = (proc / "cmdline").read_bytes().split(b"\0")
+            if group == pgid and b"build" in args and any(Path(arg.decode()).name == "dbt" for arg in args):
+                return True
+    return False
+
+
+def _publication_ids(paths: list[Path]) -> dict[Path, int]:
+    ids = {}
+    for path in paths:
+        with duckdb.connect(str(path), read_only=True) as copy:
+            ids[path] = copy.execute("select max(publication_id) from marts.publication").fetchone()[0]
+    return ids
+
+
+def _make_run_killed_during_dbt(environment: dict[str, str], published: list[Path]) -> KilledRun:
+    """Start `make run`, SIGKILL its process group once dbt builds, and record what it left behind."""
+    before = {path: sha256(path) for path in published}
+    # Its own process group, so that one SIGKILL ends the runner and dbt together, as a killed terminal would.
+    first = subprocess.Popen(
+        [sys.executable, "-m", "dagster_project.run"],
+        cwd=PROJECT_ROOT,
+        env={**environment, "PYTHONUNBUFFERED": "1"},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    try:
+        _read_until(first, "[dbt build]", timeout=180)
+        if Path("/proc").is_dir():
+            deadline = time.monotonic() + 60
+            while not _dbt_build_running(first.pid):
+                assert time.monotonic() < deadline, "dbt build did not start within 60 s"
+                time.sleep(0.2)
+        time.sleep(2)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(first.pid, signal.SIGKILL)
+        first.wait()
+        first.stdout.close()
+    with dg.DagsterInstance.from_config(environment["DAGSTER_HOME"]) as instance:
+        started = list(instance.get_runs(filters=dg.RunsFilter(statuses=[dg.DagsterRunStatus.STARTED])))
+        held = instance.event_log_storage.get_concurrency_info(WAREHOUSE_WRITER_POOL).active_run_ids
+    return KilledRun(
+        first.pid, before, {path: sha256(path) for path in published}, _publication_ids(published), started, set(held)
+    )
+
+
 @pytest.fixture(scope="module")
-def new_wave(tmp_path_factory):
-    """The embedded sample plus the example delivery, drafted and run as `make codebook` and `make run` do."""
+def new_wave(tmp_path_factory, built) -> Routine:
+    """The sample plus the example delivery: `make codebook`, a `make run` killed during dbt, then `make run`.
+
+    The published copies start as an earlier publication's (the session's build of the sample), and
+    `make run` keeps its runs in a Dagster instance of its own (DAGSTER_HOME), as on a data engineer's machine.
+    """
     root = tmp_path_factory.mktemp("new_wave")
     raw = shutil.copytree(EMBEDDED_SAMPLE_DIR, root / "raw")
     manifest = make_delivery(raw, wave=NEW_WAVE, seed=2022, naming="qualtrics")
     dbt = shutil.copytree(DBT_DIR, root / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
-    environment = {key: value for key, value in os.environ.items() if key not in ("DAGSTER_HOME", "FORCE")}
+    serving, analyst = (root / "published" / path.name for path in published_paths(built[0]))
+    shutil.copytree(published_paths(built[0])[0].parent, serving.parent)
+    home = root / "dagster_home"
+    home.mkdir()
+    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home)
+    environment = {key: value for key, value in os.environ.items() if key != "FORCE"}
     environment.update(
+        DAGSTER_HOME=str(home),
         RAW_DATA_DIR=str(raw),
         WAREHOUSE_PATH=str(root / "warehouse.duckdb"),
         DBT_PROJECT_DIR=str(dbt),
-        SERVING_PATH=str(root / "published" / "serving.duckdb"),
-        ANALYST_PATH=str(root / "published" / "analyst.duckdb"),
+        SERVING_PATH=str(serving),
+        ANALYST_PATH=str(analyst),
     )
     steps = {}
-    for step, arguments in (
-        ("codebook", ["-m", "dagster_project.codebook", "draft", "--wave", str(NEW_WAVE), "--review-dir",
-                      str(root / "review")]),
-        ("run", ["-m", "dagster_project.run"]),
-    ):  # fmt: skip
-        steps[step] = subprocess.run(
-            [sys.executable, *arguments], cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=600
-        )
-        assert steps[step].returncode == 0, steps[step].stdout + steps[step].stderr
-    return root, raw, manifest, steps, environment
+    steps["codebook"] = subprocess.run(
+        [sys.executable, "-m", "dagster_project.codebook", "draft", "--wave", str(NEW_WAVE), "--review-dir",
+         str(root / "review")],
+        cwd=PROJECT_ROOT, env=environment, capture_output=True, text=True, timeout=600,
+    )  # fmt: skip
+    assert steps["codebook"].returncode == 0, steps["codebook"].stdout + steps["codebook"].stderr
+    killed = _make_run_killed_during_dbt(environment, [serving, analyst])
+    steps["run"], _ = _make_run(environment, timeout=NEXT_RUN_TIMEOUT)
+    assert steps["run"].returncode == 0, steps["run"].stdout + steps["run"].stderr
+    return Routine(root, raw, manifest, steps, environment, killed)
 
 
 @pytest.fixture
 def warehouse(new_wave):
     # Per test, not per module: the last test runs make run again, which must find the file unlocked.
-    root, *_ = new_wave
-    with duckdb.connect(str(root / "warehouse.duckdb"), read_only=True) as con:
+    with duckdb.connect(str(new_wave.root / "warehouse.duckdb"), read_only=True) as con:
         yield con
 
 
 def test_make_codebook_then_make_run_publishes_the_new_wave(new_wave):
-    root, _, _, steps, _ = new_wave
+    steps = new_wave.steps
     assert "needs a human look" in steps["codebook"].stdout
     assert f"[ingest 3/3: wave {NEW_WAVE}] ... 8 assets" in steps["run"].stdout
-    assert "Published (publication 1" in steps["run"].stdout
-    with duckdb.connect(str(root / "published" / "serving.duckdb"), read_only=True) as serving:
+    # publication 1 is the sample's, published before the delivery came
+    assert "Published (publication 2" in steps["run"].stdout
+    with duckdb.connect(str(new_wave.root / "published" / "serving.duckdb"), read_only=True) as serving:
         waves = serving.execute("select distinct wave from marts.agg_answer_share order by 1").fetchall()
     assert [wave for (wave,) in waves] == [2016, 2019, NEW_WAVE]
 
@@ -107,7 +224,7 @@ def test_the_new_wave_has_its_respondents_weights_and_aggregates(warehouse):
 
 
 def test_the_new_wave_is_harmonised_from_the_tools_own_names(warehouse, new_wave):
-    _, _, manifest, *_ = new_wave
+    manifest = new_wave.manifest
     names = warehouse.execute(
         f"select distinct respondent_group, raw_variable from marts.fct_answer "
         f"where wave = {NEW_WAVE} and item_id = 'rapportcijfer'"
@@ -141,7 +258,7 @@ def test_the_new_question_has_its_figures(warehouse):
 
 
 def test_a_declared_missing_code_is_not_an_answer(warehouse, new_wave):
-    _, raw, manifest, *_ = new_wave
+    raw, manifest = new_wave.raw, new_wave.manifest
     name = manifest.user_missing["basisscholen"]
     data, _ = pyreadstat.read_sav(str(raw / f"waves/{NEW_WAVE}/basisscholen.sav"), usecols=[name], user_missing=True)
     given = int(data[name].notna().sum() - (data[name] == USER_MISSING[1]).sum())
@@ -153,7 +270,7 @@ def test_a_declared_missing_code_is_not_an_answer(warehouse, new_wave):
 
 
 def test_no_excluded_column_or_email_address_is_in_any_table_of_the_warehouse_or_its_copies(new_wave):
-    root, _, manifest, *_ = new_wave
+    root, manifest = new_wave.root, new_wave.manifest
     excluded = {name.lower() for names in manifest.never_loaded.values() for name in names}
     emails = set(manifest.emails)
     for path in (
@@ -180,7 +297,7 @@ def test_no_excluded_column_or_email_address_is_in_any_table_of_the_warehouse_or
 
 
 def test_make_run_prints_the_respondents_per_wave_and_group_as_the_files_hold_them(new_wave):
-    _, raw, _, steps, _ = new_wave
+    raw, steps = new_wave.raw, new_wave.steps
     lines = steps["run"].stdout.splitlines()
     waves = sorted(folder.name for folder in (raw / "waves").iterdir())
     header = next(line for line in lines if line.startswith("wave"))
@@ -192,29 +309,57 @@ def test_make_run_prints_the_respondents_per_wave_and_group_as_the_files_hold_th
             for wave in waves
         ]
         assert [int(value) for value in line.split()[1:]] == expected, line
-    assert f"Warehouse: {new_wave[0] / 'warehouse.duckdb'}" in steps["run"].stdout
+    assert f"Warehouse: {new_wave.root / 'warehouse.duckdb'}" in steps["run"].stdout
+
+
+def test_a_make_run_killed_during_dbt_leaves_the_published_copies_intact_and_does_not_block_the_next_one(new_wave):
+    killed, output = new_wave.killed, new_wave.steps["run"].stdout
+    # the killed build never reached publishing: both copies are the files they were, and open
+    assert killed.published_after_kill == killed.published_before
+    assert set(killed.publication_after_kill.values()) == {1}
+    # What would have blocked the next run: the killed run still STARTED and holding the pool's only slot.
+    (run,) = killed.started_runs
+    assert run.tags.get(PID_TAG) == str(killed.pid), "the runs of make run carry no pid tag"
+    assert killed.slot_holders == {run.run_id}
+    # The next make run said it recovered that run, and ended (within NEXT_RUN_TIMEOUT) with a publication.
+    recovered = [line for line in output.splitlines() if line.startswith("recovered: ")]
+    assert any(run.run_id in line for line in recovered), output
+    with dg.DagsterInstance.from_config(str(new_wave.home)) as instance:
+        assert instance.get_run_by_id(run.run_id).status == dg.DagsterRunStatus.FAILURE
+    assert set(_publication_ids(list(killed.published_before)).values()) == {2}
 
 
 def _digests(*paths: Path) -> dict[Path, str]:
-    return {path: hashlib.sha256(path.read_bytes()).hexdigest() for path in paths}
+    return {path: sha256(path) for path in paths}
 
 
-def _make_run(environment: dict[str, str]) -> tuple[subprocess.CompletedProcess, float]:
+def _make_run(environment: dict[str, str], timeout: float = 600) -> tuple[subprocess.CompletedProcess, float]:
+    """`make run` in a subprocess; fails the test, naming the pool, if it does not end within timeout."""
     started = time.perf_counter()
-    done = subprocess.run(
+    process = subprocess.Popen(
         [sys.executable, "-m", "dagster_project.run"],
         cwd=PROJECT_ROOT,
         env=environment,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        timeout=600,
+        start_new_session=True,
     )
+    try:
+        stdout, stderr = process.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        stdout, stderr = process.communicate()
+        pytest.fail(
+            f"make run did not end within {timeout} s (waiting for the {WAREHOUSE_WRITER_POOL} slot?)\n{stdout}"
+        )
+    done = subprocess.CompletedProcess(process.args, process.returncode, stdout, stderr)
     return done, time.perf_counter() - started
 
 
 def test_a_second_make_run_with_nothing_changed_publishes_nothing_and_a_changed_input_is_noticed(new_wave):
     # Last in this module: it changes the delivery's raw folder.
-    root, raw, _, _, environment = new_wave
+    root, raw, environment = new_wave.root, new_wave.raw, new_wave.environment
     warehouse, serving, analyst = (
         root / "warehouse.duckdb",
         root / "published" / "serving.duckdb",
@@ -229,7 +374,7 @@ def test_a_second_make_run_with_nothing_changed_publishes_nothing_and_a_changed_
     os.utime(population)
     second, seconds = _make_run(environment)
     assert second.returncode == 0, second.stdout + second.stderr
-    assert "nothing changed since publication 1 of " in second.stdout
+    assert "nothing changed since publication 2 of " in second.stdout
     assert ": nothing to do" in second.stdout
     assert "[ingest" not in second.stdout
     assert seconds < NOOP_SECONDS, second.stdout
