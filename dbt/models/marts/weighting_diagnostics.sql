@@ -50,8 +50,8 @@ final as (
         summary.min_weight,
         summary.max_weight,
         runs.iterations,
-        runs.tolerance,
-        runs.population_total,
+        runs.tolerance::double as tolerance,
+        runs.population_total::double as population_total,
         summary.weighted_total,
         group_labels.label_nl as group_label
     from summary

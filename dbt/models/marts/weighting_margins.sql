@@ -45,13 +45,13 @@ final as (
 
     select
         checked.wave::integer as wave,
-        checked.respondent_group,
-        checked.variable,
+        checked.respondent_group::varchar as respondent_group,
+        checked.variable::varchar as variable,  -- noqa: RF04
         checked.category::integer as category,
-        checked.respondents,
-        checked.population_count,
-        checked.weighted_count,
-        checked.weighted_count - checked.population_count as difference,
+        checked.respondents::bigint as respondents,
+        checked.population_count::double as population_count,
+        checked.weighted_count::double as weighted_count,
+        (checked.weighted_count - checked.population_count)::double as difference,
         group_labels.label_nl as group_label,
         value_labels.label as category_label
     from checked
