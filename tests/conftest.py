@@ -59,9 +59,10 @@ SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
 # pytest-xdist hands them out at the start and the short tests fill in around them instead of one long
 # module running alone at the end (docs/testing.md).
 LONGEST_FIRST = (
-    "test_daemon_routine.py",
-    "test_new_wave.py",
+    # First, as it needs no shared warehouse: the other worker builds that meanwhile, for new_wave.
     "test_bench_smoke.py",
+    "test_new_wave.py",
+    "test_daemon_routine.py",
     "test_publish.py",
 )
 
@@ -96,7 +97,9 @@ def built(tmp_path_factory, worker_id):
 
     Under pytest-xdist the workers share it: the first to need it builds it under a file lock in the
     session's common temp folder, the others wait and then read the same files (read-only: a test that
-    changes a warehouse or a copy works on its own copy). Returns the warehouse and what the build said.
+    changes a warehouse or a copy works on its own copy). The build's Dagster instance is kept beside
+    it (`warehouse_build.dagster_home`): the daemon test starts the daemon on a copy of both, as on a
+    machine where `make run` ran first. Returns the warehouse and what the build said.
     """
     root = tmp_path_factory.getbasetemp()
     if worker_id != "master":
@@ -106,7 +109,7 @@ def built(tmp_path_factory, worker_id):
     with FileLock(str(root / "shared_warehouse.lock")):
         if not outcome_file.exists():
             folder.mkdir(exist_ok=True)
-            build_warehouse(EMBEDDED_SAMPLE_DIR, warehouse).write(outcome_file)
+            build_warehouse(EMBEDDED_SAMPLE_DIR, warehouse, keep_instance=True).write(outcome_file)
     return warehouse, BuildOutcome.read(outcome_file)
 
 

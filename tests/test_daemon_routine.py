@@ -1,13 +1,23 @@
-"""The data engineer's routine under `make dev`, with the real daemon: drop a wave, get it published.
+"""The data engineer's routine under `make dev`, with the real daemon: drop files, get them published.
 
-Wave 2016 is built and published in-process first (as `make run` does, into the same Dagster
-instance); then `dagster-daemon` runs the code location, wave 2019's files are dropped into the raw
-folder, and the test waits until the serving copy holds wave 2019 in a newer publication: the wave
-sensor loaded it and the automation sensor built and published everything that follows.
+The daemon starts on what a `make run` left: a copy of the session's build of the sample (waves 2016
+and 2019, publication 1) with the Dagster instance it was built in. Its wave sensor must not load
+those waves again (the same files), and the viewer reads the serving copy all along. Then a
+corrected population file of wave 2019 is dropped into the raw folder (one school moved between two
+categories of urbanisation, as a corrected count from the statistics office would), and the test
+waits until the serving copy holds a newer publication: the wave sensor loaded 2019 again and the
+automation sensor weighted, built, tested, checked and published everything that follows. Readers
+of the serving copy during all of it (tests/serving_reader.py, as the viewer reads) never fail and
+always see one complete publication, the old one and then the new one (formerly test_publish.py's
+own rebuild of the sample).
+
+A new wave folder adding a partition is the wave sensor's test (tests/test_wave_sensor.py); a new
+wave from another tool needs its codebook loaded first (docs/new_wave.md).
 """
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import signal
@@ -21,36 +31,26 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
+from warehouse_build import copy_built, dagster_home, published_paths
 
 from dagster_project.definitions import defs
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
 from dagster_project.defs.quality.assets import QUALITY_RESULT_KEY
 from dagster_project.lib import quality
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.pipeline import run_pipeline
 
 pytestmark = pytest.mark.slow
 
 DEADLINE_SECONDS = 420
+# Processes reading the serving copy in a loop while the daemon publishes, as viewers would.
+READERS = 2
 POLL_SECONDS = 3
 # The sensors' minimum interval for this test only (production: wave sensor 60 s, automation 30 s).
 SENSOR_INTERVAL_SECONDS = "5"
 
 
-def copy_wave(source: Path, raw: Path, wave: str, staging: Path) -> None:
-    """Drop a wave's files into raw as a data engineer should: each folder appears whole.
-
-    Each folder is copied beside raw first and then renamed into place, the population before the
-    answers: the sensor finds a wave by its `waves/<wave>` folder, so it never sees half a wave.
-    """
-    for kind in ("population", "waves"):
-        shutil.copytree(source / kind / wave, staging / kind / wave)
-        (raw / kind).mkdir(parents=True, exist_ok=True)
-        (staging / kind / wave).rename(raw / kind / wave)
-
-
-def serving_state(serving: Path) -> tuple[int, int] | None:
-    """(rows of wave 2019 in agg_answer_share, last publication id) of the serving copy, or None if unreadable."""
+def newest_publication(serving: Path) -> tuple[int, int] | None:
+    """(id, figures changed) of the serving copy's newest publication, or None if unreadable."""
     if not serving.exists():
         return None
     try:
@@ -58,11 +58,32 @@ def serving_state(serving: Path) -> tuple[int, int] | None:
     except duckdb.Error:
         return None
     try:
-        rows = con.execute("select count(*) from marts.agg_answer_share where wave = 2019").fetchone()[0]
-        publication = con.execute("select coalesce(max(publication_id), 0) from marts.publication").fetchone()[0]
-        return rows, publication
+        return con.execute(
+            "select publication_id, n_changes from marts.publication order by publication_id desc limit 1"
+        ).fetchone()
     finally:
         con.close()
+
+
+def start_readers(serving: Path, stop: Path) -> list[subprocess.Popen]:
+    """READERS processes reading the serving copy in a loop until the stop file exists."""
+    reader = Path(__file__).with_name("serving_reader.py")
+    return [
+        subprocess.Popen([sys.executable, str(reader), str(serving), str(stop)], stdout=subprocess.PIPE, text=True)
+        for _ in range(READERS)
+    ]
+
+
+def corrected_population(raw: Path, staging: Path) -> None:
+    """Drop a corrected population file of wave 2019 over the old one, in one rename (never half a file)."""
+    path = raw / "population" / "2019" / "basisscholen.csv"
+    text = path.read_text()
+    moved = text.replace("stedelijkheid,1,1681", "stedelijkheid,1,1682", 1)
+    moved = moved.replace("stedelijkheid,2,4670", "stedelijkheid,2,4669", 1)
+    assert moved != text
+    staging.mkdir(parents=True, exist_ok=True)
+    (staging / path.name).write_text(moved)
+    os.replace(staging / path.name, path)
 
 
 def wave_sensor_ticked(instance: dg.DagsterInstance) -> bool:
@@ -122,7 +143,7 @@ def log_tail(log: Path, lines: int = 60) -> str:
     return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else "(no log)"
 
 
-def stop(process: subprocess.Popen) -> None:
+def stop_daemon(process: subprocess.Popen) -> None:
     """SIGTERM to the daemon's process group (daemon, code server, runs), then SIGKILL if it lingers."""
     if process.poll() is not None:
         return
@@ -136,15 +157,18 @@ def stop(process: subprocess.Popen) -> None:
         pass
 
 
-def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon(tmp_path, monkeypatch):
-    raw = tmp_path / "raw"
-    copy_wave(EMBEDDED_SAMPLE_DIR, raw, "2016", tmp_path / "staging")
-    warehouse = tmp_path / "warehouse" / "warehouse.duckdb"
-    serving = tmp_path / "published" / "serving.duckdb"
-    analyst = tmp_path / "published" / "analyst.duckdb"
-    home = tmp_path / "dagster_home"
-    home.mkdir()
-    shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home / "dagster.yaml")
+@pytest.fixture
+def made_run(built, tmp_path) -> tuple[Path, Path]:
+    """A copy of the session's build and of its Dagster instance: the warehouse and DAGSTER_HOME `make run` left."""
+    warehouse = copy_built(built, tmp_path / "warehouse")
+    home = shutil.copytree(dagster_home(built[0]), tmp_path / "dagster_home")
+    return warehouse, home
+
+
+def test_a_redelivered_wave_is_loaded_built_and_published_by_the_daemon_while_readers_read(made_run, tmp_path):
+    warehouse, home = made_run
+    raw = shutil.copytree(EMBEDDED_SAMPLE_DIR, tmp_path / "raw")
+    serving, analyst = published_paths(warehouse)
     env = {
         "DAGSTER_HOME": str(home),
         "RAW_DATA_DIR": str(raw),
@@ -153,18 +177,10 @@ def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon(tmp_path, mo
         "ANALYST_PATH": str(analyst),
         "SENSOR_INTERVAL_SECONDS": SENSOR_INTERVAL_SECONDS,
     }
-    for name, value in env.items():
-        monkeypatch.setenv(name, value)
+    before = newest_publication(serving)
+    assert before is not None and before[0] == 1
 
-    started = time.monotonic()
-    with dg.DagsterInstance.get() as instance:
-        stages = run_pipeline(raw, warehouse, instance=instance, serving=serving, analyst=analyst)
-    assert all(stage.success for stage in stages), [stage.message for stage in stages if not stage.success]
-    before = serving_state(serving)
-    assert before is not None and before[0] == 0 and before[1] >= 1
-    print(f"\nwave 2016 built in-process in {time.monotonic() - started:.0f} s")
-
-    log = tmp_path / "daemon.log"
+    log, stop = tmp_path / "daemon.log", tmp_path / "stop_reading"
     daemon_bin = Path(sys.executable).with_name("dagster-daemon")
     with log.open("w") as output:
         daemon = subprocess.Popen(
@@ -175,27 +191,38 @@ def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon(tmp_path, mo
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
+    readers = []
     try:
         deadline = time.monotonic() + DEADLINE_SECONDS
-        with dg.DagsterInstance.get() as instance:
-            # drop the wave into a running routine: after the daemon has looked at the raw folder once
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            made = {run.run_id for run in instance.get_runs()}
+            # drop the file into a running routine: after the daemon has looked at the raw folder once
             watch = {"instance": instance, "daemon": daemon, "log": log, "deadline": deadline}
             wait_for(lambda: wave_sensor_ticked(instance), "the wave sensor's first evaluation", **watch)
+            readers = start_readers(serving, stop)
             dropped, dropped_at = time.monotonic(), time.time()
-            copy_wave(EMBEDDED_SAMPLE_DIR, raw, "2019", tmp_path / "staging")
+            corrected_population(raw, tmp_path / "staging")
 
             def published() -> bool:
-                state = serving_state(serving)
-                return state is not None and state[0] > 0 and state[1] > before[1]
+                state = newest_publication(serving)
+                return state is not None and state[0] > before[0]
 
-            wait_for(published, "wave 2019 in a new publication of the serving copy", **watch)
+            wait_for(published, "wave 2019 again in a new publication of the serving copy", **watch)
             wait_for(lambda: not runs_in_progress(instance), "every automated run to finish", **watch)
+            time.sleep(2)  # let every reader see the new publication for a while too
             checked = automated_check_evaluations(instance, since=dropped_at)
-            runs = [f"{run.job_name} {run.tags.get('dagster/partition', '')}".strip() for run in instance.get_runs()]
-        print(f"wave 2019 published {time.monotonic() - dropped:.0f} s after the drop; runs, last first: {runs}")
+            launched = [run for run in instance.get_runs() if run.run_id not in made]
+        runs = [f"{run.job_name} {run.tags.get('dagster/partition', '')}".strip() for run in launched]
+        print(f"wave 2019 published again {time.monotonic() - dropped:.0f} s after the drop; runs: {runs}")
     finally:
-        stop(daemon)
+        stop.touch()
+        outputs = [process.communicate(timeout=60)[0] for process in readers]
+        stop_daemon(daemon)
 
+    # the waves make run loaded were not loaded again; the corrected one was, once
+    assert [run for run in runs if run.startswith("ingest_wave")] == ["ingest_wave 2019"]
+    publication, changes = newest_publication(serving)
+    assert publication == 2 and changes > 0
     con = duckdb.connect(str(serving), read_only=True)
     try:
         with_respondents = con.execute(
@@ -216,3 +243,13 @@ def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon(tmp_path, mo
     assert dbt_tests - checked == set(), sorted(key.to_user_string() for key in dbt_tests - checked)
     gates = {dg.AssetCheckKey(QUALITY_RESULT_KEY, check.name) for check in quality.load_checks()}
     assert gates <= checked
+    # every read of the viewer's copy was complete: the old publication, then the new one, never a mix
+    reads = [[json.loads(line) for line in output.splitlines() if line.strip()] for output in outputs]
+    assert len(reads) == READERS
+    for lines in reads:
+        errors = [line["error"] for line in lines if "error" in line]
+        assert errors == [], errors[:3]
+        assert len(lines) >= 20
+        assert all(line["mismatched"] == [] and line["tables"] > 10 for line in lines)
+        seen = [line["publication"] for line in lines]
+        assert seen == sorted(seen) and set(seen) == {1, 2}, sorted(set(seen))

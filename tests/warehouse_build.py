@@ -8,7 +8,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+import dagster as dg
+import duckdb
+import pandas as pd
+
+from dagster_project.lib.paths import PROJECT_ROOT
 from dagster_project.pipeline import run_pipeline
+from publication.schema import LOG_TABLES
 
 
 def published_paths(warehouse: Path) -> tuple[Path, Path]:
@@ -67,10 +73,27 @@ class BuildOutcome:
         return cls(stored["stage_success"], [CheckOutcome(**check) for check in stored["checks"]], stored["failure"])
 
 
-def build_warehouse(raw_dir: Path, warehouse: Path) -> BuildOutcome:
-    """Materialise and publish every asset into the given warehouse; return what each stage's runs said."""
+def dagster_home(warehouse: Path) -> Path:
+    """The Dagster instance a test warehouse was built with, when it was built with one: beside it."""
+    return warehouse.parent / "dagster_home"
+
+
+def build_warehouse(raw_dir: Path, warehouse: Path, keep_instance: bool = False) -> BuildOutcome:
+    """Materialise and publish every asset into the given warehouse; return what each stage's runs said.
+
+    With keep_instance, the runs go into a persistent Dagster instance beside the warehouse
+    (`dagster_home`, configured as `make run`'s), so that a test can start the daemon on a copy of
+    both, as on a machine where `make run` ran before `make dev`; otherwise into an ephemeral one.
+    """
     serving, analyst = published_paths(warehouse)
-    stages = run_pipeline(raw_dir, warehouse, serving=serving, analyst=analyst)
+    if not keep_instance:
+        stages = run_pipeline(raw_dir, warehouse, serving=serving, analyst=analyst)
+    else:
+        home = dagster_home(warehouse)
+        home.mkdir(parents=True, exist_ok=True)
+        shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home)
+        with dg.DagsterInstance.from_config(str(home)) as instance:
+            stages = run_pipeline(raw_dir, warehouse, instance=instance, serving=serving, analyst=analyst)
     return BuildOutcome(
         [stage.result.success for stage in stages],
         [
@@ -80,3 +103,14 @@ def build_warehouse(raw_dir: Path, warehouse: Path) -> BuildOutcome:
         ],
         next((stage.message for stage in stages if not stage.success), ""),
     )
+
+
+def published_tables(path: Path) -> dict[str, pd.DataFrame]:
+    """Every published table of a copy except the publication log's, sorted on all columns."""
+    with duckdb.connect(str(path), read_only=True) as con:
+        names = [
+            f"{schema}.{table}"
+            for schema, table in con.execute("select schema_name, table_name from duckdb_tables()").fetchall()
+            if table not in LOG_TABLES
+        ]
+        return {name: con.execute(f"select * from {name} order by all").df() for name in names}
