@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pandas as pd
 
-from dagster_project.lib.paths import PROJECT_ROOT
+from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT
 from dagster_project.pipeline import run_pipeline
 from publication.schema import LOG_TABLES
 
@@ -53,6 +53,9 @@ class BuildOutcome:
     checks: list[CheckOutcome]
     # Why the first failed stage failed (a refused file's description, or the innermost error); "" if none.
     failure: str = ""
+    # The dbt project the build ran in (each pytest-xdist worker has its own copy): its target/ holds
+    # the build's dbt invocations, whichever worker reads them.
+    dbt_project_dir: str = ""
 
     def write(self, path: Path) -> None:
         """Store the outcome beside the warehouse, for the other test processes that share it."""
@@ -62,6 +65,7 @@ class BuildOutcome:
                     "stage_success": self.stage_success,
                     "checks": [vars(check) for check in self.checks],
                     "failure": self.failure,
+                    "dbt_project_dir": self.dbt_project_dir,
                 }
             )
         )
@@ -70,7 +74,8 @@ class BuildOutcome:
     def read(cls, path: Path) -> BuildOutcome:
         """The outcome a build stored."""
         stored = json.loads(path.read_text())
-        return cls(stored["stage_success"], [CheckOutcome(**check) for check in stored["checks"]], stored["failure"])
+        checks = [CheckOutcome(**check) for check in stored["checks"]]
+        return cls(stored["stage_success"], checks, stored["failure"], stored["dbt_project_dir"])
 
 
 def dagster_home(warehouse: Path) -> Path:
@@ -102,6 +107,7 @@ def build_warehouse(raw_dir: Path, warehouse: Path, keep_instance: bool = False)
             for check in stage.result.get_asset_check_evaluations()
         ],
         next((stage.message for stage in stages if not stage.success), ""),
+        str(DBT_DIR),
     )
 
 
