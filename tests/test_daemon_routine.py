@@ -1,18 +1,16 @@
-"""The data engineer's routine under `make dev`, with the real daemon: drop files, get them published.
+"""The data engineer's routine under `make dev`, with the real daemon: drop a wave, get it published.
 
 The daemon starts on what a `make run` left: a copy of the session's build of the sample (waves 2016
-and 2019, publication 1) with the Dagster instance it was built in. Its wave sensor must not load
-those waves again (the same files), and the viewer reads the serving copy all along. Then a
-corrected population file of wave 2019 is dropped into the raw folder (one school moved between two
-categories of urbanisation, as a corrected count from the statistics office would), and the test
-waits until the serving copy holds a newer publication: the wave sensor loaded 2019 again and the
-automation sensor weighted, built, tested, checked and published everything that follows. Readers
-of the serving copy during all of it (tests/serving_reader.py, as the viewer reads) never fail and
-always see one complete publication, the old one and then the new one (formerly test_publish.py's
-own rebuild of the sample).
-
-A new wave folder adding a partition is the wave sensor's test (tests/test_wave_sensor.py); a new
-wave from another tool needs its codebook loaded first (docs/new_wave.md).
+and 2019, publication 1) with the Dagster instance it was built in. A new wave from another tool (the
+example delivery of 2022, sample_data/delivery.py) has had its codebook drafted (`make codebook`, as
+docs/new_wave.md says; the seeds are not loaded into the warehouse by anyone). Then `dagster-daemon`
+runs the code location, the wave's files are dropped into the raw folder, and the test waits until
+the serving copy holds wave 2022 in a newer publication: the wave sensor loaded it (and only it: the
+waves `make run` loaded from the same files are not loaded again), and the automation sensor loaded
+the drafted codebook seeds, weighted, built, tested, checked and published everything that follows.
+Readers of the serving copy during all of it (tests/serving_reader.py, as the viewer reads) never
+fail and always see one complete publication, the old one and then the new one (formerly
+test_publish.py's own rebuild of the sample).
 """
 
 from __future__ import annotations
@@ -33,14 +31,17 @@ import duckdb
 import pytest
 from warehouse_build import copy_built, dagster_home, published_paths
 
+from dagster_project.codebook.__main__ import main as draft_codebook
 from dagster_project.definitions import defs
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
 from dagster_project.defs.quality.assets import QUALITY_RESULT_KEY
 from dagster_project.lib import quality
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
+from dagster_project.sample_data.delivery import make_delivery
 
 pytestmark = pytest.mark.slow
 
+NEW_WAVE = 2022
 DEADLINE_SECONDS = 420
 # Processes reading the serving copy in a loop while the daemon publishes, as viewers would.
 READERS = 2
@@ -74,16 +75,16 @@ def start_readers(serving: Path, stop: Path) -> list[subprocess.Popen]:
     ]
 
 
-def corrected_population(raw: Path, staging: Path) -> None:
-    """Drop a corrected population file of wave 2019 over the old one, in one rename (never half a file)."""
-    path = raw / "population" / "2019" / "basisscholen.csv"
-    text = path.read_text()
-    moved = text.replace("stedelijkheid,1,1681", "stedelijkheid,1,1682", 1)
-    moved = moved.replace("stedelijkheid,2,4670", "stedelijkheid,2,4669", 1)
-    assert moved != text
-    staging.mkdir(parents=True, exist_ok=True)
-    (staging / path.name).write_text(moved)
-    os.replace(staging / path.name, path)
+def copy_wave(source: Path, raw: Path, wave: str, staging: Path) -> None:
+    """Drop a wave's files into raw as a data engineer should: each folder appears whole.
+
+    Each folder is copied beside raw first and then renamed into place, the population before the
+    answers: the sensor finds a wave by its `waves/<wave>` folder, so it never sees half a wave.
+    """
+    for kind in ("population", "waves"):
+        shutil.copytree(source / kind / wave, staging / kind / wave)
+        (raw / kind).mkdir(parents=True, exist_ok=True)
+        (staging / kind / wave).rename(raw / kind / wave)
 
 
 def wave_sensor_ticked(instance: dg.DagsterInstance) -> bool:
@@ -165,12 +166,28 @@ def made_run(built, tmp_path) -> tuple[Path, Path]:
     return warehouse, home
 
 
-def test_a_redelivered_wave_is_loaded_built_and_published_by_the_daemon_while_readers_read(made_run, tmp_path):
+@pytest.fixture
+def drafted_delivery(tmp_path) -> tuple[Path, Path]:
+    """The example delivery of wave 2022 beside the raw folder, and a dbt project with its drafted codebook rows."""
+    delivery = tmp_path / "delivery"
+    make_delivery(delivery, wave=NEW_WAVE, seed=2022, naming="qualtrics")
+    dbt = shutil.copytree(DBT_DIR, tmp_path / "dbt", ignore=shutil.ignore_patterns("logs"))
+    arguments = ["draft", "--wave", str(NEW_WAVE), "--raw-dir", str(delivery)]
+    arguments += ["--seeds-dir", str(dbt / "seeds"), "--review-dir", str(tmp_path / "review")]
+    assert draft_codebook(arguments) == 0
+    return delivery, dbt
+
+
+def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon_while_readers_read(
+    made_run, drafted_delivery, tmp_path
+):
     warehouse, home = made_run
+    delivery, dbt = drafted_delivery
     raw = shutil.copytree(EMBEDDED_SAMPLE_DIR, tmp_path / "raw")
     serving, analyst = published_paths(warehouse)
     env = {
         "DAGSTER_HOME": str(home),
+        "DBT_PROJECT_DIR": str(dbt),
         "RAW_DATA_DIR": str(raw),
         "WAREHOUSE_PATH": str(warehouse),
         "SERVING_PATH": str(serving),
@@ -201,28 +218,27 @@ def test_a_redelivered_wave_is_loaded_built_and_published_by_the_daemon_while_re
             wait_for(lambda: wave_sensor_ticked(instance), "the wave sensor's first evaluation", **watch)
             readers = start_readers(serving, stop)
             dropped, dropped_at = time.monotonic(), time.time()
-            corrected_population(raw, tmp_path / "staging")
+            copy_wave(delivery, raw, str(NEW_WAVE), tmp_path / "staging")
 
             def published() -> bool:
                 state = newest_publication(serving)
                 return state is not None and state[0] > before[0]
 
-            wait_for(published, "wave 2019 again in a new publication of the serving copy", **watch)
+            wait_for(published, f"wave {NEW_WAVE} in a new publication of the serving copy", **watch)
             wait_for(lambda: not runs_in_progress(instance), "every automated run to finish", **watch)
             time.sleep(2)  # let every reader see the new publication for a while too
             checked = automated_check_evaluations(instance, since=dropped_at)
             launched = [run for run in instance.get_runs() if run.run_id not in made]
         runs = [f"{run.job_name} {run.tags.get('dagster/partition', '')}".strip() for run in launched]
-        print(f"wave 2019 published again {time.monotonic() - dropped:.0f} s after the drop; runs: {runs}")
+        print(f"wave {NEW_WAVE} published {time.monotonic() - dropped:.0f} s after the drop; runs: {runs}")
     finally:
         stop.touch()
         outputs = [process.communicate(timeout=60)[0] for process in readers]
         stop_daemon(daemon)
 
-    # the waves make run loaded were not loaded again; the corrected one was, once
-    assert [run for run in runs if run.startswith("ingest_wave")] == ["ingest_wave 2019"]
-    publication, changes = newest_publication(serving)
-    assert publication == 2 and changes > 0
+    # the waves make run loaded were not loaded again; the new one was, once
+    assert [run for run in runs if run.startswith("ingest_wave")] == [f"ingest_wave {NEW_WAVE}"]
+    assert newest_publication(serving)[0] == 2
     con = duckdb.connect(str(serving), read_only=True)
     try:
         with_respondents = con.execute(
@@ -234,7 +250,7 @@ def test_a_redelivered_wave_is_loaded_built_and_published_by_the_daemon_while_re
     finally:
         con.close()
     assert with_respondents == []
-    assert waves == [2016, 2019]
+    assert waves == [2016, 2019, NEW_WAVE]
     # the automated runs ran the dbt tests and the quality gates before publishing, as make run does
     # (every test of a model downstream of the raw waves; the codebook seeds' own tests need no rerun)
     graph = defs().resolve_asset_graph()
