@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import os
+import pickle
 import shutil
 import tempfile
 from pathlib import Path
@@ -149,10 +150,20 @@ def open_page(serving_copy, monkeypatch):
 
 
 @pytest.fixture(scope="session")
-def example_delivery(tmp_path_factory):
+def example_delivery(tmp_path_factory, worker_id):
     """The example delivery of wave 2022 from another tool (Qualtrics-like names) and its manifest.
 
-    Read-only for the tests that share it: a test that changes a file copies the folder first.
+    Made once per `make test` (about 5 s), as the shared warehouse is: the first worker that needs it
+    writes it under a file lock in the session's common temp folder, with its manifest pickled beside
+    it. Read-only for the tests that share it: a test that changes a file, or adds other waves beside
+    it, copies the folder first.
     """
-    raw = tmp_path_factory.mktemp("delivery") / "raw"
-    return raw, make_delivery(raw, wave=2022, seed=2022, naming="qualtrics")
+    root = tmp_path_factory.getbasetemp()
+    if worker_id != "master":
+        root = root.parent
+    raw, stored = root / "example_delivery" / "raw", root / "example_delivery" / "manifest.pickle"
+    with FileLock(str(root / "example_delivery.lock")):
+        if not stored.exists():
+            stored.parent.mkdir(exist_ok=True)
+            stored.write_bytes(pickle.dumps(make_delivery(raw, wave=2022, seed=2022, naming="qualtrics")))
+    return raw, pickle.loads(stored.read_bytes())

@@ -37,7 +37,6 @@ from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
 from dagster_project.defs.quality.assets import QUALITY_RESULT_KEY
 from dagster_project.lib import quality
 from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.sample_data.delivery import make_delivery
 
 pytestmark = pytest.mark.slow
 
@@ -167,10 +166,9 @@ def made_run(built, tmp_path) -> tuple[Path, Path]:
 
 
 @pytest.fixture
-def drafted_delivery(tmp_path) -> tuple[Path, Path]:
+def drafted_delivery(tmp_path, example_delivery) -> tuple[Path, Path]:
     """The example delivery of wave 2022 beside the raw folder, and a dbt project with its drafted codebook rows."""
-    delivery = tmp_path / "delivery"
-    make_delivery(delivery, wave=NEW_WAVE, seed=2022, naming="qualtrics")
+    delivery, _ = example_delivery
     dbt = shutil.copytree(DBT_DIR, tmp_path / "dbt", ignore=shutil.ignore_patterns("logs"))
     arguments = ["draft", "--wave", str(NEW_WAVE), "--raw-dir", str(delivery)]
     arguments += ["--seeds-dir", str(dbt / "seeds"), "--review-dir", str(tmp_path / "review")]

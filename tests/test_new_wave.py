@@ -38,7 +38,7 @@ from dagster_project.lib import fingerprint
 from dagster_project.lib.dead_runs import PID_TAG, WAREHOUSE_WRITER_POOL
 from dagster_project.lib.groups import RESPONDENT_GROUPS
 from dagster_project.lib.paths import DBT_DIR, EMBEDDED_SAMPLE_DIR, PROJECT_ROOT
-from dagster_project.sample_data.delivery import ADDED_OPTION, DROPPED, USER_MISSING, make_delivery
+from dagster_project.sample_data.delivery import ADDED_OPTION, DROPPED, USER_MISSING
 from dagster_project.sample_data.report_reference import ReportReference
 
 pytestmark = pytest.mark.slow
@@ -146,7 +146,7 @@ def _make_run_killed_during_dbt(environment: dict[str, str], published: list[Pat
 
 
 @pytest.fixture(scope="module")
-def new_wave(tmp_path_factory, built) -> Routine:
+def new_wave(tmp_path_factory, built, example_delivery) -> Routine:
     """The sample plus the example delivery: `make codebook`, a `make run` killed during dbt, then `make run`.
 
     The published copies start as an earlier publication's (the session's build of the sample), and
@@ -154,7 +154,9 @@ def new_wave(tmp_path_factory, built) -> Routine:
     """
     root = tmp_path_factory.mktemp("new_wave")
     raw = shutil.copytree(EMBEDDED_SAMPLE_DIR, root / "raw")
-    manifest = make_delivery(raw, wave=NEW_WAVE, seed=2022, naming="qualtrics")
+    delivery, manifest = example_delivery
+    for kind in ("waves", "population"):
+        shutil.copytree(delivery / kind / str(NEW_WAVE), raw / kind / str(NEW_WAVE))
     dbt = shutil.copytree(DBT_DIR, root / "dbt", ignore=shutil.ignore_patterns("target", "logs"))
     serving, analyst = (root / "published" / path.name for path in published_paths(built[0]))
     shutil.copytree(published_paths(built[0])[0].parent, serving.parent)
