@@ -44,9 +44,9 @@ NEW_WAVE = 2022
 DEADLINE_SECONDS = 420
 # Processes reading the serving copy in a loop while the daemon publishes, as viewers would.
 READERS = 2
-POLL_SECONDS = 3
+POLL_SECONDS = 1
 # The sensors' minimum interval for this test only (production: wave sensor 60 s, automation 30 s).
-SENSOR_INTERVAL_SECONDS = "5"
+SENSOR_INTERVAL_SECONDS = "2"
 
 
 def newest_publication(serving: Path) -> tuple[int, int] | None:
