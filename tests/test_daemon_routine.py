@@ -236,7 +236,10 @@ def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon_while_reader
 
     # the waves make run loaded were not loaded again; the new one was, once
     assert [run for run in runs if run.startswith("ingest_wave")] == [f"ingest_wave {NEW_WAVE}"]
-    assert newest_publication(serving)[0] == 2
+    # One publication, or more: the automation may start its run before the ingest run has recorded
+    # the wave's last table, and then publishes once more (docs/operations.md, rough edges).
+    newest, _ = newest_publication(serving)
+    assert newest >= 2
     con = duckdb.connect(str(serving), read_only=True)
     try:
         with_respondents = con.execute(
@@ -266,4 +269,4 @@ def test_a_dropped_wave_is_loaded_built_and_published_by_the_daemon_while_reader
         assert len(lines) >= 20
         assert all(line["mismatched"] == [] and line["tables"] > 10 for line in lines)
         seen = [line["publication"] for line in lines]
-        assert seen == sorted(seen) and set(seen) == {1, 2}, sorted(set(seen))
+        assert seen == sorted(seen) and seen[0] == 1 and seen[-1] == newest, sorted(set(seen))
