@@ -9,6 +9,8 @@ the shared warehouse are marked `warehouse` here; the system tests that build th
 from __future__ import annotations
 
 import atexit
+import functools
+import importlib
 import os
 import pickle
 import shutil
@@ -51,6 +53,21 @@ from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT  # noqa:
 from dagster_project.sample_data.delivery import make_delivery  # noqa: E402
 
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
+
+
+def _scan_installed_components_once() -> None:
+    """Let Streamlit's AppTest look for installed custom components once per process, not once per AppTest.
+
+    Each new AppTest scans every installed distribution's metadata for custom-component manifests
+    (streamlit.components.v2.manifest_scanner), about 0.4 s in this environment of some 200 packages,
+    which a served app does once at start. The viewer uses none, and the installed packages do not
+    change during a test session; the page tests open a few hundred AppTests.
+    """
+    scanner = importlib.import_module("streamlit.components.v2.manifest_scanner")
+    scanner.scan_component_manifests = functools.cache(scanner.scan_component_manifests)
+
+
+_scan_installed_components_once()
 # The fixtures that build (once per session) or read the shared warehouse: a test that asks for one of
 # them is marked `warehouse`, so that `make test-fast` (`-m "not slow and not warehouse"`) leaves it out.
 SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
