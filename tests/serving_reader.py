@@ -1,7 +1,7 @@
 """A reader of the serving copy, as the viewer is: a short read-only connection per read, in a loop.
 
-Run as `python serving_reader.py SERVING_PATH STOP_FILE`; prints one JSON line per read until the stop
-file exists. A read is complete when every table the newest publication lists has the row count and
+Run as `python serving_reader.py SERVING_PATH STOP_FILE [PAUSE_SECONDS]`; prints one JSON line per read
+until the stop file exists. A read is complete when every table the newest publication lists has the row count and
 checksum the log gives for it: a half-written or mixed copy would not.
 """
 
@@ -30,7 +30,7 @@ def read_once(serving: Path) -> dict:
     return {"publication": publication, "tables": len(listed), "mismatched": mismatched}
 
 
-def main(serving: Path, stop: Path) -> None:
+def main(serving: Path, stop: Path, pause: float = 0.25) -> None:
     """Read until told to stop; an exception is a line too, never the end of the loop."""
     while not stop.exists():
         try:
@@ -38,8 +38,8 @@ def main(serving: Path, stop: Path) -> None:
         except Exception as error:  # every failure of a read is what the test counts
             line = {"error": f"{type(error).__name__}: {error}"}
         print(json.dumps(line), flush=True)
-        time.sleep(0.25)  # a viewer reads now and then; four readers must not starve the build of the two cores
+        time.sleep(pause)  # a viewer reads now and then; the readers must not starve the build of the two cores
 
 
 if __name__ == "__main__":
-    main(Path(sys.argv[1]), Path(sys.argv[2]))
+    main(Path(sys.argv[1]), Path(sys.argv[2]), *(float(value) for value in sys.argv[3:4]))

@@ -44,6 +44,8 @@ NEW_WAVE = 2022
 DEADLINE_SECONDS = 420
 # Processes reading the serving copy in a loop while the daemon publishes, as viewers would.
 READERS = 2
+# Between two reads of a reader: each read checksums every table (about 0.05 s of CPU), and the build needs the cores.
+READ_PAUSE_SECONDS = 0.5
 POLL_SECONDS = 1
 # The sensors' minimum interval for this test only (production: wave sensor 60 s, automation 30 s).
 SENSOR_INTERVAL_SECONDS = "2"
@@ -69,7 +71,11 @@ def start_readers(serving: Path, stop: Path) -> list[subprocess.Popen]:
     """READERS processes reading the serving copy in a loop until the stop file exists."""
     reader = Path(__file__).with_name("serving_reader.py")
     return [
-        subprocess.Popen([sys.executable, str(reader), str(serving), str(stop)], stdout=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(reader), str(serving), str(stop), str(READ_PAUSE_SECONDS)],
+            stdout=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(READERS)
     ]
 
