@@ -96,7 +96,7 @@ def show_charts(block: Block, figures: pd.DataFrame) -> None:
         if chart is not None:
             with columns[index % len(columns)]:
                 # The chart's own theme, not Streamlit's: the same chart as in the factsheet PDF.
-                st.altair_chart(chart, use_container_width=True, theme=None)
+                st.altair_chart(chart, width="stretch", theme=None)
 
 
 # --------------------------------------------------------------------------------------------------
