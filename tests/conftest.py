@@ -47,9 +47,9 @@ import duckdb  # noqa: E402
 import pytest  # noqa: E402
 from filelock import FileLock  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
-from warehouse_build import BuildOutcome, build_warehouse, published_paths  # noqa: E402
+from warehouse_build import BuildOutcome, bench_build, bench_warehouse, published_paths  # noqa: E402
 
-from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, PROJECT_ROOT  # noqa: E402
+from dagster_project.lib.paths import PROJECT_ROOT  # noqa: E402
 from dagster_project.sample_data.delivery import make_delivery  # noqa: E402
 
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
@@ -73,13 +73,17 @@ _scan_installed_components_once()
 SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
 
 
-# The modules whose builds of their own take longest, longest first. They are collected first, so that
-# pytest-xdist hands them out at the start and the short tests fill in around them instead of one long
-# module running alone at the end (docs/testing.md).
+# The modules with the longest builds of their own, and what fills the wait for the shared warehouse.
+# They are collected first, so that pytest-xdist hands them out at the start (two to each worker, in
+# turn) and the short tests fill in around them instead of one long module running alone at the end
+# (docs/testing.md).
 LONGEST_FIRST = (
-    # First, as it needs no shared warehouse: the other worker builds that meanwhile, for new_wave.
-    "test_bench_smoke.py",
+    # The first worker builds the shared warehouse for the new wave's routine; the second starts with
+    # modules that need no warehouse and then takes the daemon test, by when the build is (nearly) done.
     "test_new_wave.py",
+    "test_codebook_draft.py",
+    "test_sample_generator.py",
+    "test_codebook_draft_bad_input.py",
     "test_daemon_routine.py",
     "test_publish.py",
 )
@@ -111,24 +115,26 @@ def published_copies_stay_out_of_the_project(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, worker_id):
-    """The embedded sample materialised through every job into a temporary warehouse: one per `make test`.
+    """The embedded sample built by `make bench --quick` into a temporary folder: one build per `make test`.
 
-    Under pytest-xdist the workers share it: the first to need it builds it under a file lock in the
+    A fresh process builds, checks and publishes it with a Dagster instance of its own, as `make run`
+    does on a new machine, and the bench measures it (test_bench_smoke.py reads its figures). Under
+    pytest-xdist the workers share it: the first to need it builds it under a file lock in the
     session's common temp folder, the others wait and then read the same files (read-only: a test that
-    changes a warehouse or a copy works on its own copy). The build's Dagster instance is kept beside
-    it (`warehouse_build.dagster_home`): the daemon test starts the daemon on a copy of both, as on a
-    machine where `make run` ran first. Returns the warehouse and what the build said.
+    changes a warehouse or a copy works on its own copy). The published copies and the Dagster instance
+    are beside the warehouse (`warehouse_build.published_paths`, `dagster_home`): the daemon test
+    starts the daemon on a copy of both. Returns the warehouse and what the build said.
     """
     root = tmp_path_factory.getbasetemp()
     if worker_id != "master":
         root = root.parent
     folder = root / "shared_warehouse"
-    warehouse, outcome_file = folder / "warehouse.duckdb", folder / "build_outcome.json"
+    outcome_file = folder / "build_outcome.json"
     with FileLock(str(root / "shared_warehouse.lock")):
         if not outcome_file.exists():
             folder.mkdir(exist_ok=True)
-            build_warehouse(EMBEDDED_SAMPLE_DIR, warehouse, keep_instance=True).write(outcome_file)
-    return warehouse, BuildOutcome.read(outcome_file)
+            bench_build(folder / "bench").write(outcome_file)
+    return bench_warehouse(folder / "bench"), BuildOutcome.read(outcome_file)
 
 
 @pytest.fixture(scope="session")

@@ -147,8 +147,8 @@ def test_a_rollback_without_a_kept_copy_is_refused_and_changes_nothing(built, tm
 
 
 def test_the_same_tables_published_again_give_no_change_rows_and_the_same_checksums(built, tmp_path):
-    # That a rebuild from the same files gives the same tables is the bench smoke test's (another
-    # process builds the sample again); that readers never see half a publication, the daemon test's.
+    # That a rebuild from the same files gives the same figures is the new wave's test (another process
+    # builds 2016 and 2019 again); that readers never see half a publication, the daemon test's.
     warehouse = copy_built(built, tmp_path)
     serving, analyst = published_paths(warehouse)
     before = {copy: published_tables(copy) for copy in (serving, analyst)}

@@ -5,10 +5,11 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+import subprocess
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
-import dagster as dg
 import duckdb
 import pandas as pd
 
@@ -83,22 +84,10 @@ def dagster_home(warehouse: Path) -> Path:
     return warehouse.parent / "dagster_home"
 
 
-def build_warehouse(raw_dir: Path, warehouse: Path, keep_instance: bool = False) -> BuildOutcome:
-    """Materialise and publish every asset into the given warehouse; return what each stage's runs said.
-
-    With keep_instance, the runs go into a persistent Dagster instance beside the warehouse
-    (`dagster_home`, configured as `make run`'s), so that a test can start the daemon on a copy of
-    both, as on a machine where `make run` ran before `make dev`; otherwise into an ephemeral one.
-    """
+def build_warehouse(raw_dir: Path, warehouse: Path) -> BuildOutcome:
+    """Materialise and publish every asset into the given warehouse, in this process; return what each stage said."""
     serving, analyst = published_paths(warehouse)
-    if not keep_instance:
-        stages = run_pipeline(raw_dir, warehouse, serving=serving, analyst=analyst)
-    else:
-        home = dagster_home(warehouse)
-        home.mkdir(parents=True, exist_ok=True)
-        shutil.copy(PROJECT_ROOT / "dagster_home" / "dagster.yaml", home)
-        with dg.DagsterInstance.from_config(str(home)) as instance:
-            stages = run_pipeline(raw_dir, warehouse, instance=instance, serving=serving, analyst=analyst)
+    stages = run_pipeline(raw_dir, warehouse, serving=serving, analyst=analyst)
     return BuildOutcome(
         [stage.result.success for stage in stages],
         [
@@ -108,6 +97,43 @@ def build_warehouse(raw_dir: Path, warehouse: Path, keep_instance: bool = False)
         ],
         next((stage.message for stage in stages if not stage.success), ""),
         str(DBT_DIR),
+    )
+
+
+# Where `python -m dagster_project.bench --quick --work WORK` keeps its one build of the embedded sample.
+BENCH_RUN = Path("scale_1") / "run1"
+
+
+def bench_warehouse(work: Path) -> Path:
+    """The warehouse of the bench's quick build in `work`: published copies and Dagster instance beside it."""
+    return work / BENCH_RUN / "warehouse" / "warehouse.duckdb"
+
+
+def bench_build(work: Path) -> BuildOutcome:
+    """`make bench --quick` into `work`: one build of the embedded sample in a fresh process, measured; what it said.
+
+    The tests' shared warehouse is this build: a fresh process with a Dagster instance of its own (as
+    `make run` on a new machine), measured by the bench and kept with its figures, its floor and the
+    dbt project copy it ran in. A bench that fails still leaves an outcome naming why.
+    """
+    out = work / "bench.md"
+    work.mkdir(parents=True, exist_ok=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "dagster_project.bench", "--quick", "--work", str(work), "--out", str(out)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    result = work / BENCH_RUN / "result.json"
+    if run.returncode != 0 or not result.exists():
+        return BuildOutcome([False], [], f"make bench --quick failed:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
+    stages = json.loads(result.read_text())["stages"]
+    return BuildOutcome(
+        [stage["success"] for stage in stages],
+        [CheckOutcome(**check) for stage in stages for check in stage["checks"]],
+        next((stage["message"] for stage in stages if not stage["success"]), ""),
+        str(work / "dbt_two_waves"),
     )
 
 

@@ -117,6 +117,11 @@ def run_one(
                 "children_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024,
                 "success": stage.success,
                 "message": stage.message,
+                # What the tests that read this build need of it (tests/warehouse_build.py).
+                "checks": [
+                    {"name": check.asset_check_key.name, "severity": check.severity.value, "passed": check.passed}
+                    for check in stage.checks
+                ],
             }
         )
         if stage.label == "weights" and floor_copy is not None:
@@ -234,7 +239,7 @@ def _run_child(case: Case, run_dir: Path) -> dict:
     floor_copy = run_dir / "floor" / "warehouse.duckdb" if case.floor else None
     result = run_dir / "result.json"
     command = [sys.executable, "-m", "dagster_project.bench", "--one", str(case.raw), str(warehouse)]
-    command += ["--published", str(run_dir / "published"), "--result", str(result)]
+    command += ["--published", str(warehouse.parent / "published"), "--result", str(result)]
     if floor_copy is not None:
         command += ["--floor-copy", str(floor_copy)]
     for wave in case.only_waves:
@@ -242,8 +247,9 @@ def _run_child(case: Case, run_dir: Path) -> dict:
     run_dir.mkdir(parents=True, exist_ok=True)
     # A Dagster instance of its own, configured as `make run`'s (which keeps its runs and events in
     # SQLite under DAGSTER_HOME), new as on a fresh clone.
-    dagster_home = run_dir / "dagster_home"
-    dagster_home.mkdir(exist_ok=True)
+    # Beside the warehouse, with the published copies: the layout the tests' shared warehouse has too.
+    dagster_home = warehouse.parent / "dagster_home"
+    dagster_home.mkdir(parents=True, exist_ok=True)
     shutil.copy(PROJECT_DAGSTER_YAML, dagster_home / "dagster.yaml")
     environment = _child_env(case.dbt_dir, dagster_home)
     _parse_for(case.dbt_dir, warehouse, environment)
@@ -299,9 +305,18 @@ def _floor_figures(case: Case, warehouse: Path, floor_copy: Path) -> dict[str, f
 
 
 def measure(
-    case: Case, root: Path, repeats: int, viewer: Callable[[Path], dict[str, float]] | None, with_r: bool = False
+    case: Case,
+    root: Path,
+    repeats: int,
+    viewer: Callable[[Path], dict[str, float]] | None,
+    with_r: bool = False,
+    keep_first: bool = False,
 ) -> list[dict]:
-    """Every run of one case: one, or REPEATS when the first is under a minute; R on the first one's warehouse."""
+    """Every run of one case: one, or REPEATS when the first is under a minute; R on the first one's warehouse.
+
+    With keep_first (`--work`), the first run's warehouse folder (the warehouse, its published copies
+    and its Dagster instance) stays, for a look afterwards or for the tests, which read the quick one.
+    """
     runs: list[dict] = []
     while not runs or (len(runs) < repeats and runs[0]["whole build (s)"] < REPEAT_BELOW_SECONDS):
         run_dir = root / case.name.replace(" ", "_") / f"run{len(runs) + 1}"
@@ -309,13 +324,14 @@ def measure(
         figures = _run_child(case, run_dir)
         _log(f"{case.name}: run {len(runs) + 1} took {figures['whole build (s)']:.1f} s")
         if viewer is not None and case.viewer and not runs:
-            figures.update(viewer(run_dir / "published" / "serving.duckdb"))
+            figures.update(viewer(run_dir / "warehouse" / "published" / "serving.duckdb"))
         if with_r and case.r_baseline and not runs:
             _log(f"{case.name}: the same tests in R ...")
             figures.update(r_figures(run_dir / "warehouse" / "warehouse.duckdb", run_dir / "r_baseline"))
         runs.append(figures)
         # The warehouses of a run are not needed again; the disk is shared.
-        shutil.rmtree(run_dir / "warehouse", ignore_errors=True)
+        if not (keep_first and len(runs) == 1):
+            shutil.rmtree(run_dir / "warehouse", ignore_errors=True)
     return runs
 
 
@@ -533,7 +549,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeats", type=int, default=REPEATS, help="runs of a case under a minute")
     parser.add_argument("--quick", action="store_true", help="smoke test: scale 1, two waves, one run, no viewer")
     parser.add_argument("--samples", type=Path, help="reuse raw samples in DIR/scale10, DIR/scale100, ...")
-    parser.add_argument("--work", type=Path, help="keep the builds in this folder (default: a temporary one)")
+    parser.add_argument("--work", type=Path, help="keep the builds (each case's first warehouse) in this folder")
     parser.add_argument(
         "--out", type=Path, help="also write the table here (after every case) and the figures as JSON beside it"
     )
@@ -570,7 +586,8 @@ def main(argv: list[str] | None = None) -> int:
         for make_case in build_cases(args, root):
             try:
                 case = make_case()
-                results[case.name] = summarise(measure(case, root, args.repeats, viewer, with_r=not r_unavailable))
+                runs = measure(case, root, args.repeats, viewer, with_r=not r_unavailable, keep_first=bool(args.work))
+                results[case.name] = summarise(runs)
             except Exception as error:  # one failed case must not lose the others' figures
                 _log(f"case failed: {error!r}")
                 continue
