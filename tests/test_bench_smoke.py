@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 
 import pytest
+from warehouse_build import bench_warehouse, dagster_home
 
 from dagster_project.bench.measure import STAGES
 
@@ -20,7 +21,8 @@ def quick_bench(built):
     """The bench's table and figures of the shared build, and its work folder."""
     warehouse, outcome = built
     assert all(outcome.stage_success), outcome.failure
-    work = warehouse.parents[3]
+    work = warehouse.parents[3]  # <work>/scale_1/run1/warehouse/warehouse.duckdb
+    assert bench_warehouse(work) == warehouse
     out = work / "bench.md"
     return out.read_text(), json.loads(out.with_suffix(".json").read_text()), work
 
@@ -48,7 +50,7 @@ def test_the_floor_builds_every_model_of_the_dbt_stage_with_dbts_row_counts(quic
 def test_the_build_keeps_its_runs_in_a_dagster_instance_of_its_own_as_make_run_does(quick_bench):
     # make run stores runs and events in SQLite under DAGSTER_HOME; an in-memory instance would be faster.
     _, _, work = quick_bench
-    runs = work / "scale_1" / "run1" / "warehouse" / "dagster_home" / "history" / "runs.db"
+    runs = dagster_home(bench_warehouse(work)) / "history" / "runs.db"
     assert runs.is_file() and runs.stat().st_size > 0
 
 

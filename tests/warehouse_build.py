@@ -13,6 +13,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from dagster_project.bench.measure import TWO_WAVES_DBT, quick_run_dir
 from dagster_project.lib.paths import DBT_DIR, PROJECT_ROOT
 from dagster_project.pipeline import run_pipeline
 from publication.schema import LOG_TABLES
@@ -100,13 +101,9 @@ def build_warehouse(raw_dir: Path, warehouse: Path) -> BuildOutcome:
     )
 
 
-# Where `python -m dagster_project.bench --quick --work WORK` keeps its one build of the embedded sample.
-BENCH_RUN = Path("scale_1") / "run1"
-
-
 def bench_warehouse(work: Path) -> Path:
     """The warehouse of the bench's quick build in `work`: published copies and Dagster instance beside it."""
-    return work / BENCH_RUN / "warehouse" / "warehouse.duckdb"
+    return quick_run_dir(work) / "warehouse" / "warehouse.duckdb"
 
 
 def bench_build(work: Path) -> BuildOutcome:
@@ -125,7 +122,7 @@ def bench_build(work: Path) -> BuildOutcome:
         text=True,
         timeout=900,
     )
-    result = work / BENCH_RUN / "result.json"
+    result = quick_run_dir(work) / "result.json"
     if run.returncode != 0 or not result.exists():
         return BuildOutcome([False], [], f"make bench --quick failed:\n{run.stdout[-3000:]}{run.stderr[-3000:]}")
     stages = json.loads(result.read_text())["stages"]
@@ -133,7 +130,7 @@ def bench_build(work: Path) -> BuildOutcome:
         [stage["success"] for stage in stages],
         [CheckOutcome(**check) for stage in stages for check in stage["checks"]],
         next((stage["message"] for stage in stages if not stage["success"]), ""),
-        str(work / "dbt_two_waves"),
+        str(work / TWO_WAVES_DBT),
     )
 
 

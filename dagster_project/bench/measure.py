@@ -58,6 +58,8 @@ REPEAT_BELOW_SECONDS = 60.0
 STAGES = ("ingest", "weights", "dbt build", "statistics", "quality", "publish")
 TEN_WAVES = 10
 QUICK_SCALE = 1.0
+# The dbt project copy of the two-wave cases, under the work folder.
+TWO_WAVES_DBT = "dbt_two_waves"
 CHILD_TIMEOUT_SECONDS = 3600
 # The viewer: every page of st.navigation, by its file under streamlit_app/views/.
 VIEWER_APP = PROJECT_ROOT / "streamlit_app" / "app.py"
@@ -304,6 +306,16 @@ def _floor_figures(case: Case, warehouse: Path, floor_copy: Path) -> dict[str, f
     return {"floor (s)": seconds, "floor models with dbt's row count": len(relations)}
 
 
+def case_run_dir(root: Path, case_name: str, run: int) -> Path:
+    """The folder of one run (from 1) of a case under the work folder: `warehouse/`, `result.json`, `child.log`."""
+    return root / case_name.replace(" ", "_") / f"run{run}"
+
+
+def quick_run_dir(root: Path) -> Path:
+    """The folder of `--quick`'s one build under the work folder."""
+    return case_run_dir(root, f"scale {QUICK_SCALE:g}", 1)
+
+
 def measure(
     case: Case,
     root: Path,
@@ -319,7 +331,7 @@ def measure(
     """
     runs: list[dict] = []
     while not runs or (len(runs) < repeats and runs[0]["whole build (s)"] < REPEAT_BELOW_SECONDS):
-        run_dir = root / case.name.replace(" ", "_") / f"run{len(runs) + 1}"
+        run_dir = case_run_dir(root, case.name, len(runs) + 1)
         _log(f"{case.name}: run {len(runs) + 1} ...")
         figures = _run_child(case, run_dir)
         _log(f"{case.name}: run {len(runs) + 1} took {figures['whole build (s)']:.1f} s")
@@ -495,7 +507,7 @@ def build_cases(args: argparse.Namespace, root: Path) -> list[Callable[[], Case]
     """The cases to run, each as a function that prepares its sample and dbt project copy when called."""
 
     def two_waves_dbt() -> Path:
-        folder = root / "dbt_two_waves"
+        folder = root / TWO_WAVES_DBT
         return folder if (folder / "target" / "manifest.json").exists() else prepare_dbt_copy(folder, [])
 
     def at_scale(scale: float) -> Case:
