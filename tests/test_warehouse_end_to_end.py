@@ -194,6 +194,23 @@ def test_every_answer_traces_back_to_its_file_and_raw_code(con):
     assert raw_variable.startswith("V") and value == raw_code
 
 
+@pytest.fixture(scope="module")
+def refused_warehouse(tmp_path_factory) -> Path:
+    """One warehouse path for the builds that a file stops: dbt then parses the project once for both.
+
+    dbt parses the whole project again whenever the warehouse path differs from its last parse's (the
+    path is part of its profile): about 2 s per new path.
+    """
+    return tmp_path_factory.mktemp("refused") / "w.duckdb"
+
+
+def _fresh(warehouse: Path) -> Path:
+    """The warehouse path with nothing left in its folder by an earlier build."""
+    shutil.rmtree(warehouse.parent)
+    warehouse.parent.mkdir()
+    return warehouse
+
+
 def _copy_sample(tmp_path: Path) -> Path:
     raw = tmp_path / "raw"
     shutil.copytree(EMBEDDED_SAMPLE_DIR, raw)
@@ -213,7 +230,7 @@ def _failure(outcome: BuildOutcome) -> str:
     return outcome.failure
 
 
-def test_a_raw_variable_the_codebook_does_not_know_stops_the_build_naming_it(tmp_path):
+def test_a_raw_variable_the_codebook_does_not_know_stops_the_build_naming_it(tmp_path, refused_warehouse):
     raw = _copy_sample(tmp_path)
 
     def add_variable(data, labels, value_labels):
@@ -222,11 +239,11 @@ def test_a_raw_variable_the_codebook_does_not_know_stops_the_build_naming_it(tmp
         return data, labels, value_labels
 
     _rewrite(raw / "waves" / "2019" / "schoolbesturen.sav", add_variable)
-    message = _failure(build_warehouse(raw, tmp_path / "w.duckdb"))
+    message = _failure(build_warehouse(raw, _fresh(refused_warehouse)))
     assert "wave 2019, group schoolbesturen: raw variable mystery_question is not in the codebook" in message
 
 
-def test_a_raw_code_the_codebook_does_not_know_stops_the_build_naming_it(tmp_path):
+def test_a_raw_code_the_codebook_does_not_know_stops_the_build_naming_it(tmp_path, refused_warehouse):
     raw = _copy_sample(tmp_path)
 
     def add_code(data, labels, value_labels):
@@ -234,5 +251,5 @@ def test_a_raw_code_the_codebook_does_not_know_stops_the_build_naming_it(tmp_pat
         return data, labels, value_labels
 
     _rewrite(raw / "waves" / "2019" / "kov_besturen.sav", add_code)
-    message = _failure(build_warehouse(raw, tmp_path / "w.duckdb"))
+    message = _failure(build_warehouse(raw, _fresh(refused_warehouse)))
     assert "wave 2019, group kov_besturen, variable samenwerking: raw code 7.0 is not in the codebook" in message

@@ -104,8 +104,12 @@ def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt:
         seeding = dbt.cli(arguments, manifest=PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR).wait()
         keep_partial_parse(seeding)
     invocation = dbt.cli(["build"], context=context)
-    yield from invocation.stream()
-    keep_partial_parse(invocation)
+    try:
+        yield from invocation.stream()
+    finally:
+        # The parse holds whatever the build did: a build that failed (a file refused by the codebook,
+        # a failed test) leaves the next one the parse too, instead of a whole parse again.
+        keep_partial_parse(invocation)
     prune_invocations(invocation.project_dir / "target")
 
 
