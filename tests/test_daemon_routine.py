@@ -48,7 +48,11 @@ READERS = 2
 READ_PAUSE_SECONDS = 0.5
 POLL_SECONDS = 1
 # The sensors' minimum interval for this test only (production: wave sensor 60 s, automation 30 s).
+# The daemon's own loops still tick every 5 s, whatever the sensors' minimum interval.
 SENSOR_INTERVAL_SECONDS = "2"
+# How often the daemon looks for queued runs to launch, for this test only (Dagster's default: 5 s).
+# Each sensor's run waits in the queue first, so the default cost the routine 5-7 s per run.
+DEQUEUE_INTERVAL_SECONDS = 1
 
 
 def newest_publication(serving: Path) -> tuple[int, int] | None:
@@ -168,6 +172,11 @@ def made_run(built, tmp_path) -> tuple[Path, Path]:
     """A copy of the session's build and of its Dagster instance: the warehouse and DAGSTER_HOME `make run` left."""
     warehouse = copy_built(built, tmp_path / "warehouse")
     home = shutil.copytree(dagster_home(built[0]), tmp_path / "dagster_home")
+    with (home / "dagster.yaml").open("a") as config:
+        config.write(
+            "run_coordinator:\n  module: dagster._core.run_coordinator\n  class: QueuedRunCoordinator\n"
+            f"  config:\n    dequeue_interval_seconds: {DEQUEUE_INTERVAL_SECONDS}\n"
+        )
     return warehouse, home
 
 
