@@ -1,22 +1,21 @@
-"""The factsheet PDF the publish stage writes beside the serving copy: its text, its figures, publish and rollback.
+"""The factsheet PDF the publish stage writes beside the serving copy: its text, its figures, a failed write.
 
 Every expected figure is read from the serving copy with DuckDB; the PDF's text is read back with pypdf.
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
-from pypdf import PdfReader
+from published_documents import pdf_lines
 from warehouse_build import copy_built, published_paths, sha256
 
 import publication.factsheet as factsheet_pdf
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
-from dagster_project.lib.publish import PublishRefused, publish, rollback
+from dagster_project.lib.publish import PublishRefused, publish
 from publication import factsheet_blocks, queries
 from publication.factsheet import pdf_text
 from publication.locations import factsheet_path, workbook_path
@@ -27,16 +26,6 @@ def read(serving: Path, query: str, params: list | None = None) -> pd.DataFrame:
     """A query on the serving copy, read-only."""
     with duckdb.connect(str(serving), read_only=True) as con:
         return con.execute(query, params or []).df()
-
-
-def pdf_lines(path: Path) -> str:
-    """The PDF's text, every page, whitespace made single spaces."""
-    return " ".join(" ".join((page.extract_text() or "").split()) for page in PdfReader(path).pages)
-
-
-def publication_number(path: Path) -> int:
-    """The publication number the factsheet's header names."""
-    return int(re.search(r"Publicatie (\d+) van", pdf_lines(path)).group(1))
 
 
 # --------------------------------------------------------------------------------------------------
@@ -158,35 +147,3 @@ def test_a_failing_factsheet_refuses_the_publish_and_leaves_every_published_file
     with duckdb.connect(str(warehouse)) as con, pytest.raises(PublishRefused, match="factsheet PDF.*disk full"):
         publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
     assert {path: sha256(path) for path in serving.parent.iterdir()} == before
-
-
-@pytest.mark.slow
-def test_a_publish_writes_a_new_factsheet_and_a_rollback_restores_the_previous_one(built, tmp_path):
-    warehouse = copy_built(built, tmp_path)
-    serving, analyst = published_paths(warehouse)
-    factsheet = factsheet_path(serving)
-    first = sha256(factsheet)
-    assert publication_number(factsheet) == 1
-    with duckdb.connect(str(warehouse)) as con:
-        publication = publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
-    assert publication.factsheet_path == factsheet and publication_number(factsheet) == 2
-
-    assert rollback(serving, analyst) == 1
-    assert sha256(factsheet) == first  # the very file publication 1 was
-    assert rollback(serving, analyst) == 2
-    assert publication_number(factsheet) == 2
-    assert list(serving.parent.glob("*.new-*")) == []
-
-
-@pytest.mark.slow
-def test_a_rollback_to_a_publication_without_a_kept_factsheet_writes_one_from_its_copy(built, tmp_path):
-    warehouse = copy_built(built, tmp_path)
-    serving, analyst = published_paths(warehouse)
-    factsheet = factsheet_path(serving)
-    factsheet.unlink()  # as if publication 1 came from before the factsheet was published
-    with duckdb.connect(str(warehouse)) as con:
-        publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
-    assert not Path(f"{factsheet}.previous").exists()
-
-    assert rollback(serving, analyst) == 1
-    assert publication_number(factsheet) == 1

@@ -1,4 +1,4 @@
-"""Publishing: what each copy holds, the publication log, the errata log, rollback, bad input.
+"""Publishing: what each copy holds, the publication log, the errata log, rollback with the documents, bad input.
 
 Starts from the warehouse the embedded sample builds (the session fixture, which publishes into a
 temporary folder), copied before anything changes it.
@@ -11,6 +11,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 import pytest
+from published_documents import factsheet_publication, workbook_publication
 from raw_files import THROUGH_THE_PIPELINE, copy_sample
 from warehouse_build import copy_built, published_paths, published_tables, sha256
 
@@ -18,6 +19,7 @@ from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR, SEEDS_DIR
 from dagster_project.lib.publication_log import table_checksum
 from dagster_project.lib.publish import PublishRefused, publish, rollback
 from dagster_project.pipeline import run_pipeline
+from publication.locations import factsheet_path, workbook_path
 
 pytestmark = pytest.mark.slow
 
@@ -113,24 +115,47 @@ def test_a_changed_figure_is_logged_with_its_old_and_new_value_and_nothing_else_
     assert set(changes["publication_id"]) == {2}
 
 
-def test_a_rollback_serves_the_previous_publication_again_and_numbers_are_never_reused(built, tmp_path):
+def test_a_rollback_serves_the_previous_publication_and_its_documents_again_and_numbers_are_never_reused(
+    built, tmp_path
+):
     warehouse = copy_built(built, tmp_path)
     serving, analyst = published_paths(warehouse)
+    workbook, factsheet = workbook_path(serving), factsheet_path(serving)
+    first = {path: sha256(path) for path in (serving, analyst, workbook, factsheet)}
+    assert (workbook_publication(workbook), factsheet_publication(factsheet)) == (1, 1)
     with duckdb.connect(str(warehouse)) as con:
-        assert publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR).publication_id == 2
-    first = sha256(published_paths(built[0])[0])
+        publication = publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
+    assert publication.publication_id == 2
+    assert (publication.workbook_path, publication.factsheet_path) == (workbook, factsheet)
+    assert (workbook_publication(workbook), factsheet_publication(factsheet)) == (2, 2)
 
     assert rollback(serving, analyst) == 1
-    assert sha256(serving) == first  # the very file publication 1 was
+    assert {path: sha256(path) for path in first} == first  # the very files publication 1 was
     with duckdb.connect(str(analyst), read_only=True) as analysts:
         assert analysts.execute("select max(publication_id) from marts.publication").fetchone()[0] == 1
     assert rollback(serving, analyst) == 2  # and back again
+    assert (workbook_publication(workbook), factsheet_publication(factsheet)) == (2, 2)
+    assert list(serving.parent.glob("*.new-*")) == []
 
     assert rollback(serving, analyst) == 1
     with duckdb.connect(str(warehouse)) as con:
         assert publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR).publication_id == 3
     with duckdb.connect(str(serving), read_only=True) as served:
         assert served.execute("select list(publication_id order by 1) from marts.publication").fetchone()[0] == [1, 3]
+
+
+def test_a_rollback_to_a_publication_without_kept_documents_writes_them_from_its_copy(built, tmp_path):
+    warehouse = copy_built(built, tmp_path)
+    serving, analyst = published_paths(warehouse)
+    documents = workbook_path(serving), factsheet_path(serving)
+    for document in documents:
+        document.unlink()  # as if publication 1 came from before the documents were published
+    with duckdb.connect(str(warehouse)) as con:
+        publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
+    assert not any(Path(f"{document}.previous").exists() for document in documents)
+
+    assert rollback(serving, analyst) == 1
+    assert (workbook_publication(documents[0]), factsheet_publication(documents[1])) == (1, 1)
 
 
 def test_a_rollback_without_a_kept_copy_is_refused_and_changes_nothing(built, tmp_path):

@@ -1,4 +1,4 @@
-"""The tabellenrapport workbook the publish stage writes beside the serving copy: sheets, figures, marks, rollback.
+"""The tabellenrapport workbook the publish stage writes beside the serving copy: sheets, figures, marks, a failed write.
 
 Every expected figure is read from the serving copy with DuckDB; the workbook is read back with openpyxl.
 """
@@ -12,11 +12,12 @@ import duckdb
 import openpyxl
 import pandas as pd
 import pytest
+from published_documents import cover_value
 from warehouse_build import copy_built, published_paths, sha256
 
 import publication.workbook as tabellenrapport
 from dagster_project.lib.paths import EMBEDDED_SAMPLE_DIR
-from dagster_project.lib.publish import PublishRefused, publish, rollback
+from dagster_project.lib.publish import PublishRefused, publish
 from publication.base_policy import HIDDEN, MARKED, POLICY_TEXT
 from publication.locations import factsheet_path
 from publication.locations import workbook_path as published_workbook_path
@@ -115,11 +116,6 @@ def lines_under(sheet, title: str) -> list[str]:
             break
         lines.append(row[0])
     return lines
-
-
-def cover_value(workbook, label: str):
-    """The value beside a label on the cover sheet."""
-    return next(row[1] for row in workbook[COVER_SHEET].iter_rows(values_only=True) if row[0] == label)
 
 
 @pytest.fixture(scope="module")
@@ -426,39 +422,6 @@ def test_a_multiple_answer_question_is_one_table_with_every_option_as_a_row(chap
 
 # --------------------------------------------------------------------------------------------------
 # publishing and rolling back the workbook with the copies
-
-
-@pytest.mark.slow
-def test_a_rollback_restores_the_previous_workbook_together_with_the_copies(built, tmp_path):
-    warehouse = copy_built(built, tmp_path)
-    serving, analyst = published_paths(warehouse)
-    workbook = published_workbook_path(serving)
-    before = {path: sha256(path) for path in (serving, analyst, workbook)}
-    with duckdb.connect(str(warehouse)) as con:
-        publication = publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
-    assert publication.publication_id == 2 and publication.workbook_path == workbook
-    assert int(cover_value(openpyxl.load_workbook(workbook), "Publicatie")) == 2
-
-    assert rollback(serving, analyst) == 1
-    assert {path: sha256(path) for path in before} == before  # the very files publication 1 was
-    assert int(cover_value(openpyxl.load_workbook(workbook), "Publicatie")) == 1
-    assert rollback(serving, analyst) == 2  # and back again
-    assert int(cover_value(openpyxl.load_workbook(workbook), "Publicatie")) == 2
-    assert list(serving.parent.glob("*.new-*")) == []
-
-
-@pytest.mark.slow
-def test_a_rollback_to_a_publication_without_a_kept_workbook_writes_one_from_its_copy(built, tmp_path):
-    warehouse = copy_built(built, tmp_path)
-    serving, analyst = published_paths(warehouse)
-    workbook = published_workbook_path(serving)
-    workbook.unlink()  # as if publication 1 came from before the workbook was published
-    with duckdb.connect(str(warehouse)) as con:
-        publish(con, serving, analyst, EMBEDDED_SAMPLE_DIR)
-    assert not Path(f"{workbook}.previous").exists()
-
-    assert rollback(serving, analyst) == 1
-    assert int(cover_value(openpyxl.load_workbook(workbook), "Publicatie")) == 1
 
 
 @pytest.mark.slow
