@@ -78,14 +78,24 @@ SHARED_WAREHOUSE_FIXTURES = {"built", "con", "serving_copy", "open_page"}
 # turn) and the short tests fill in around them instead of one long module running alone at the end
 # (docs/testing.md).
 LONGEST_FIRST = (
-    # The first worker builds the shared warehouse for the new wave's routine; the second starts with
-    # modules that need no warehouse and then takes the daemon test, by when the build is (nearly) done.
+    # The first worker builds the shared warehouse for the new wave's routine (about 40 s); the second
+    # starts with modules that need no warehouse (test_ingest's two slow tests run ingests of their
+    # own) and then takes the daemon test, by when the build is done; the two routines take about as long.
     "test_new_wave.py",
     "test_codebook_draft.py",
     "test_sample_generator.py",
     "test_codebook_draft_bad_input.py",
+    "test_ingest.py",
     "test_daemon_routine.py",
     "test_publish.py",
+    # The longer of the modules that read the shared warehouse, so that the short ones even out the end.
+    "test_warehouse_end_to_end.py",
+    "test_viewer_browser.py",
+    "test_viewer_app.py",
+    "test_viewer_pages_trends.py",
+    "test_viewer_pages_vragen.py",
+    "test_default_variance.py",
+    "test_quality_gates.py",
 )
 
 

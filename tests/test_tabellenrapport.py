@@ -1,4 +1,4 @@
-"""The tabellenrapport workbook the publish stage writes beside the serving copy: sheets, figures, marks, a failed write.
+"""The tabellenrapport workbook the publish stage writes beside the serving copy: sheets, figures, marks, failures.
 
 Every expected figure is read from the serving copy with DuckDB; the workbook is read back with openpyxl.
 """
