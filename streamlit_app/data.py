@@ -12,7 +12,7 @@ from pathlib import Path
 import pandas as pd
 import streamlit as st
 
-from publication import locations, queries
+from publication import factsheet_blocks, locations, queries
 
 
 def publication() -> dict | None:
@@ -29,13 +29,34 @@ def _cached(path: str, publication_id: int, name: str, params: tuple[tuple[str, 
     return queries.fetch(name, dict(params), Path(path))
 
 
+def _frozen(params: dict[str, object]) -> tuple[tuple[str, object], ...]:
+    """Named parameters as a cache key: sorted, lists as tuples."""
+    return tuple(sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items()))
+
+
 def frame(publication_id: int, name: str, **params: object) -> pd.DataFrame:
     """Statement `name` of `queries.QUERIES` with its named parameters, cached for this publication."""
-    frozen = tuple(sorted((key, tuple(value) if isinstance(value, list) else value) for key, value in params.items()))
-    return _cached(str(locations.serving_path()), int(publication_id), name, frozen).copy()
+    return _cached(str(locations.serving_path()), int(publication_id), name, _frozen(params)).copy()
 
 
 def setting(publication_id: int, name: str) -> str:
     """One constant the published figures were made with (marts.warehouse_settings), as text."""
     settings = frame(publication_id, "settings").set_index("setting")["setting_value"]
     return str(settings[name])
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def _cached_wave_figures(path: str, publication_id: int, wave: int) -> dict[str, pd.DataFrame]:
+    def fetch(name: str, **params: object) -> pd.DataFrame:
+        return _cached(path, publication_id, name, _frozen(params))
+
+    return factsheet_blocks.wave_figures(fetch, wave)
+
+
+def wave_figures(publication_id: int, wave: int) -> dict[str, pd.DataFrame]:
+    """Every factsheet block's bars for a wave (`factsheet_blocks.wave_figures`), computed once per publication.
+
+    The Overzicht page shows them on every rerun: forming them from the published rows took about a
+    third of its 0.7 s.
+    """
+    return _cached_wave_figures(str(locations.serving_path()), int(publication_id), int(wave))

@@ -92,11 +92,22 @@ def show_charts(block: Block, figures: pd.DataFrame) -> None:
     panels = factsheet_charts.panels(figures, block.comparison != factsheet_blocks.GROUPS)
     columns = st.columns(2) if len(panels) > 1 else [st.container()]
     for index, (title, kind, rows) in enumerate(panels):
-        chart = factsheet_charts.block_chart(rows, kind, width="container", title=title, label_width=LABEL_WIDTH)
-        if chart is not None:
+        spec = chart_spec(rows, kind, title)
+        if spec is not None:
             with columns[index % len(columns)]:
                 # The chart's own theme, not Streamlit's: the same chart as in the factsheet PDF.
-                st.altair_chart(chart, width="stretch", theme=None)
+                st.vega_lite_chart(spec, width="stretch", theme=None)
+
+
+@st.cache_data(show_spinner=False, max_entries=256)
+def chart_spec(rows: pd.DataFrame, kind: str, title: str | None) -> dict | None:
+    """A block's chart (`factsheet_charts.block_chart`) as its Vega-Lite spec, made once per set of bars.
+
+    Building the Altair chart and validating its spec took about half of the page's 0.7 s on every
+    rerun; the bars of a publication do not change between reruns.
+    """
+    chart = factsheet_charts.block_chart(rows, kind, width="container", title=title, label_width=LABEL_WIDTH)
+    return None if chart is None else chart.to_dict()
 
 
 # --------------------------------------------------------------------------------------------------
@@ -310,7 +321,7 @@ def main() -> None:
         wave = address.select("Meting", "meting", waves, default=waves[-1])
     with download:
         factsheet_download(pub, waves[-1])
-    figures = factsheet_blocks.wave_figures(lambda name, **params: data.frame(pub, name, **params), wave)
+    figures = data.wave_figures(pub, wave)
     for block in factsheet_blocks.BLOCKS:
         if block.key == "kerncijfers":
             previous = max((w for w in waves if w < wave), default=None)
