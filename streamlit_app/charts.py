@@ -415,9 +415,9 @@ def line_over_waves(
     return alt.layer(band, line, points).properties(height=260)
 
 
-def show(chart: alt.TopLevelMixin) -> None:
-    """Show a chart at the container's width: axis labels on their lines (LINE_BREAK), Dutch number format."""
-    configured = (
+def _configured(chart: alt.TopLevelMixin) -> alt.TopLevelMixin:
+    """`chart` at the container's width: axis labels on their lines (LINE_BREAK), Dutch number format."""
+    return (
         chart.configure(locale={"number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["€", ""]}})
         .configure_axisY(
             labelExpr=f"split(datum.label, '{LINE_BREAK}')", labelLimit=AXIS_LABEL_LIMIT, labelOverlap=False
@@ -427,4 +427,25 @@ def show(chart: alt.TopLevelMixin) -> None:
         # lines and legend fit in that height, which flattened the Trends lines to a few pixels.
         .properties(autosize=alt.AutoSizeParams(type="fit-x", contains="padding"))
     )
-    st.altair_chart(configured, width="stretch")
+
+
+def show(chart: alt.TopLevelMixin) -> None:
+    """Show a chart at the container's width: axis labels on their lines (LINE_BREAK), Dutch number format."""
+    st.altair_chart(_configured(chart), width="stretch")
+
+
+@st.cache_data(show_spinner=False, max_entries=512)
+def _line_over_waves_spec(frame: pd.DataFrame, heading: str, lines: tuple[str, ...], **options: object) -> dict:
+    return _configured(titled(line_over_waves(frame, **options), heading, lines)).to_dict()
+
+
+def show_line_over_waves(frame: pd.DataFrame, heading: str, lines: Sequence[str], **options: object) -> None:
+    """`show(titled(line_over_waves(frame, **options), heading, lines))`, its spec made once per set of figures.
+
+    `heading` and `lines` are the chart's title and subtitle lines (`titled`); `options` are
+    `line_over_waves`'s, whose `title` is the value axis's.
+
+    The Trends page draws a chart per answer on every rerun: building each Altair chart and validating
+    its spec took more than half of the page's time, for figures that change only with a publication.
+    """
+    st.vega_lite_chart(_line_over_waves_spec(frame, heading, tuple(lines), **options), width="stretch")

@@ -333,8 +333,10 @@ def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
     means = data.frame(pub, "trends_means", question_id=item["question_id"], item_id=item["item_id"])
     show_comparability(means)
     policed = apply_base_policy(trend_segments(means), "base_n", ["mean", "ci_low", "ci_high"])
-    chart = charts.line_over_waves(
+    charts.show_line_over_waves(
         policed,
+        item["question_label"],
+        chart_lines(item, policed),
         value="mean",
         low="ci_low",
         high="ci_high",
@@ -345,7 +347,6 @@ def mean_chart(pub: int, item: pd.Series) -> pd.DataFrame:
         zero=False,
         segment=SEGMENT,
     )
-    charts.show(charts.titled(chart, item["question_label"], chart_lines(item, policed)))
     return policed.assign(answer_label=MEAN_ANSWER).rename(
         columns={"mean": "value", "ci_low": "low", "ci_high": "high"}
     )
@@ -388,8 +389,11 @@ def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame
                 "Significant veranderd bij: " + ", ".join(changed) if changed else "Geen significante verandering."
             )
             rows = policed[same_answer(policed, answer)]
-            chart = charts.line_over_waves(
+            label = f"{answer['answer_label']}{combined}"
+            charts.show_line_over_waves(
                 rows,
+                item["question_label"],
+                chart_lines(item, rows, label),
                 value="share_pct",
                 low="ci_low_pct",
                 high="ci_high_pct",
@@ -397,8 +401,6 @@ def share_charts(pub: int, item: pd.Series, shown: pd.DataFrame) -> pd.DataFrame
                 colours=trend_colours(pub, rows),
                 segment=SEGMENT,
             )
-            label = f"{answer['answer_label']}{combined}"
-            charts.show(charts.titled(chart, item["question_label"], chart_lines(item, rows, label)))
     return policed.rename(columns={"share_pct": "value", "ci_low_pct": "low", "ci_high_pct": "high"})
 
 
