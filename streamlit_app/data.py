@@ -1,5 +1,7 @@
 """The viewer's cache over `queries.fetch`: results kept per publication, so a new one shows without a restart.
 
+The factsheet blocks' figures, formed from those results, are kept per publication too (`wave_figures`).
+
 `publication()` is asked on every rerun (one small query); every other result is cached under the
 publication id it was read from, so a rerun after a new publication reads afresh while the old
 entries age out. A reader never holds a connection open between reruns.
