@@ -98,7 +98,8 @@ def _build(context: dg.AssetExecutionContext, warehouse: WarehouseResource, dbt:
     if seeds_left_out(context):
         # The models read the codebook from the seed tables: load the seed files first, or a wave
         # drafted since the last load stops the build as unknown to the codebook (docs/new_wave.md).
-        # Not recorded as materialisations of the seeds, which this run did not select.
+        # Not recorded as materialisations of the seeds, which this run did not select: recorded, they
+        # would make the seeds' tests due again under the automation, which would start a run for them.
         arguments = seeds_first_arguments(context)
         context.log.info("the codebook seeds first: dbt " + " ".join(arguments))
         seeding = dbt.cli(arguments, manifest=PROJECT.manifest_path, dagster_dbt_translator=TRANSLATOR).wait()
