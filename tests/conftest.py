@@ -123,6 +123,12 @@ def published_copies_stay_out_of_the_project(tmp_path_factory):
         yield folder
 
 
+def _session_root(tmp_path_factory, worker_id: str) -> Path:
+    """The temp folder every process of this `make test` shares: under pytest-xdist, the workers' common parent."""
+    root = tmp_path_factory.getbasetemp()
+    return root.parent if worker_id != "master" else root
+
+
 @pytest.fixture(scope="session")
 def built(tmp_path_factory, worker_id):
     """The embedded sample built by `make bench --quick` into a temporary folder: one build per `make test`.
@@ -135,9 +141,7 @@ def built(tmp_path_factory, worker_id):
     are beside the warehouse (`warehouse_build.published_paths`, `dagster_home`): the daemon test
     starts the daemon on a copy of both. Returns the warehouse and what the build said.
     """
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
+    root = _session_root(tmp_path_factory, worker_id)
     folder = root / "shared_warehouse"
     outcome_file = folder / "build_outcome.json"
     with FileLock(str(root / "shared_warehouse.lock")):
@@ -191,9 +195,7 @@ def example_delivery(tmp_path_factory, worker_id):
     it. Read-only for the tests that share it: a test that changes a file, or adds other waves beside
     it, copies the folder first.
     """
-    root = tmp_path_factory.getbasetemp()
-    if worker_id != "master":
-        root = root.parent
+    root = _session_root(tmp_path_factory, worker_id)
     raw, stored = root / "example_delivery" / "raw", root / "example_delivery" / "manifest.pickle"
     with FileLock(str(root / "example_delivery.lock")):
         if not stored.exists():

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 import dagster as dg
 
 from dagster_project.definitions import defs
-from dagster_project.defs.dbt.assets import CODEBOOK_GROUP, seeds_first_arguments, seeds_left_out, warehouse_dbt_models
+from dagster_project.defs.dbt.assets import codebook_seeds, seeds_first_arguments, seeds_left_out, warehouse_dbt_models
 from dagster_project.defs.ingest.assets import RAW_GROUP_KEYS
 from dagster_project.lib.dbt_project import dbt_executable
 from dagster_project.lib.paths import DBT_DIR, SEEDS_DIR
@@ -69,5 +69,5 @@ def test_a_run_after_a_load_builds_the_codebook_seeds_and_what_follows_only_them
 def test_make_run_and_a_run_of_the_seeds_alone_load_no_seed_first():
     every = SimpleNamespace(assets_def=warehouse_dbt_models, selected_asset_keys=set(warehouse_dbt_models.keys))
     assert not seeds_left_out(every)
-    seeds = {spec.key for spec in warehouse_dbt_models.specs if spec.group_name == CODEBOOK_GROUP}
+    seeds = codebook_seeds(warehouse_dbt_models)
     assert seeds and not seeds_left_out(SimpleNamespace(assets_def=warehouse_dbt_models, selected_asset_keys=seeds))

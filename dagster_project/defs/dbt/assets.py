@@ -9,14 +9,13 @@ A run that selects models but not the codebook seeds (the automation's, after a 
 the seed files first: `make codebook` may have drafted rows since the last load.
 """
 
-import json
 import os
 from collections.abc import Mapping
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DbtCliResource, dbt_assets
-from dagster_dbt.asset_utils import get_dbt_resource_names_for_asset_keys
+from dagster_dbt.asset_utils import get_dbt_resource_names_for_asset_keys, get_manifest_and_translator_from_dbt_assets
 
 from dagster_project.defs.resources import AFTER_UPSTREAM, WarehouseResource
 from dagster_project.lib.dbt_cli import WarehouseDbtCli, keep_partial_parse, prune_invocations
@@ -64,13 +63,18 @@ TRANSLATOR = WarehouseTranslator()
 SIGNIFICANCE_MODELS = "source:stats+ path:models/marts/report"
 
 
+def codebook_seeds(assets_def: dg.AssetsDefinition) -> set[dg.AssetKey]:
+    """The codebook seeds among a dbt asset's keys."""
+    return {spec.key for spec in assets_def.specs if spec.group_name == CODEBOOK_GROUP}
+
+
 def seeds_left_out(context: dg.AssetExecutionContext) -> bool:
     """Whether this run builds models of the asset but not all of its codebook seeds.
 
     So runs the automation launches after a wave's load: it follows loaded waves and materialised
     assets, not edited files, so it never selects a seed whose file `make codebook` changed.
     """
-    seeds = {spec.key for spec in context.assets_def.specs if spec.group_name == CODEBOOK_GROUP}
+    seeds = codebook_seeds(context.assets_def)
     selected = context.selected_asset_keys
     return bool(seeds - selected) and bool(selected - seeds)
 
@@ -83,7 +87,8 @@ def seeds_first_arguments(context: dg.AssetExecutionContext) -> list[str]:
     models and whatever follows them are the run's own `dbt build`. Tests only where every parent is
     built here (`cautious`): the others run with the selected models.
     """
-    manifest = json.loads(PROJECT.manifest_path.read_text())
+    # The manifest the asset was defined from, which it holds: not the 5-10 MB file read again.
+    manifest, _, _ = get_manifest_and_translator_from_dbt_assets([context.assets_def])
     selected = get_dbt_resource_names_for_asset_keys(
         TRANSLATOR, manifest, context.assets_def, context.selected_asset_keys
     )
